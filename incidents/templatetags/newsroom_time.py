@@ -1,0 +1,22 @@
+"""Template filters over incidents.timefmt: `{{ update.timestamp|ap_time:story.timezone }}`."""
+
+from django import template
+
+from incidents import timefmt
+
+register = template.Library()
+
+
+@register.filter
+def ap_time(moment, tz_name):
+    return timefmt.ap_time(moment, tz_name) if moment else ""
+
+
+@register.filter
+def ap_date(moment, tz_name):
+    return timefmt.ap_date(moment, tz_name) if moment else ""
+
+
+@register.filter
+def ap_datetime(moment, tz_name):
+    return timefmt.ap_datetime(moment, tz_name) if moment else ""

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("newsroom/", include("incidents.urls.desk")),
+    path("api/v1/", include("incidents.urls.api")),
+    path("", include("incidents.urls.live")),
+    path("", include("incidents.urls.reader")),
+]

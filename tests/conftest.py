@@ -1,0 +1,114 @@
+"""The shared cast: an editor, a reporter on the story, a reporter on another story, a reader.
+
+Every permission test can say who acts in one line. Browser fixtures live here too, so every
+area's browser tests drive the same Chromium the same way.
+"""
+
+import os
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from incidents.models import EDITORS_GROUP, Byline, Contributor, Story, Tag
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str, *, editor: bool = False, **extra) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, **extra)
+    if editor:
+        user.groups.add(Group.objects.get_or_create(name=EDITORS_GROUP)[0])
+    return user
+
+
+def make_story(*, headline="Service X Is Down", slug=None, state=Story.State.LIVE, **fields):
+    from django.utils.text import slugify
+
+    story = Story.objects.create(
+        headline=headline, slug=slug or slugify(headline), **fields
+    )
+    if state != Story.State.DRAFT:
+        story.set_state(state)
+    return story
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("erin", editor=True, first_name="Erin", last_name="Editor")
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", "root@example.com", PASSWORD)
+
+
+@pytest.fixture
+def story(db):
+    story = make_story(
+        headline="Chat Service Suffers Global Outage",
+        dek="Messages fail to send for users everywhere.",
+        intro="Users first noticed **trouble** at [9 a.m.](https://example.com/first).",
+    )
+    Byline.objects.create(story=story, name="Dana Reyes", title="Technology Editor")
+    story.tags.set(Tag.from_names(["Outages", "Chat"]))
+    return story
+
+
+@pytest.fixture
+def other_story(db):
+    return make_story(headline="Rail Signals Fail Across The North")
+
+
+@pytest.fixture
+def reporter(story):
+    """A reporter contributing to `story`, not (yet) allowed to publish there."""
+    user = make_user("rory", first_name="Rory", last_name="Reporter")
+    Contributor.objects.create(story=story, user=user, can_publish=False)
+    return user
+
+
+@pytest.fixture
+def outsider(other_story):
+    """A reporter who contributes only to another story."""
+    user = make_user("olive", first_name="Olive", last_name="Outsider")
+    Contributor.objects.create(story=other_story, user=user, can_publish=True)
+    return user
+
+
+# --- the browser harness ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; Django's ORM calls made
+    # by the test itself are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -1,0 +1,13 @@
+"""Loaded by pytest before Django (see addopts in pyproject.toml): the settings need these."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+# A file, not SQLite's in-memory database: concurrency tests use several connections at once,
+# and live-delivery tests start real server processes that must see the same data.
+os.environ.setdefault(
+    "SQLITE_TEST_NAME", str(Path(tempfile.gettempdir()) / f"liveblog-test-{os.getpid()}.sqlite3")
+)
