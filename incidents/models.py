@@ -48,15 +48,13 @@ def validate_timezone(value: str) -> None:
 
 
 def validate_update_body(body: str) -> None:
+    """Raises a ValidationError on the `body` field, so forms and the API show it in place."""
     limit = settings.UPDATE_MAX_CHARS
     if not body or not body.strip():
-        raise ValidationError("An update needs some text.", code="required")
+        raise ValidationError({"body": ValidationError("An update needs some text.", "required")})
     if len(body) > limit:
-        raise ValidationError(
-            "An update can be at most %(limit)s characters; this one has %(length)s.",
-            code="max_length",
-            params={"limit": f"{limit:,}", "length": f"{len(body):,}"},
-        )
+        message = f"An update can be at most {limit:,} characters; this one has {len(body):,}."
+        raise ValidationError({"body": ValidationError(message, code="max_length")})
 
 
 class StaleRevision(Exception):
