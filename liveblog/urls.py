@@ -4,8 +4,10 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("newsroom/profile/", include("incidents.urls.tokens")),
     path("newsroom/", include("incidents.urls.desk")),
     path("api/v1/", include("incidents.urls.api")),
     path("", include("incidents.urls.live")),
+    path("", include("incidents.urls.export")),
     path("", include("incidents.urls.reader")),
 ]
