@@ -106,6 +106,10 @@ STORAGES = {
     },
 }
 
+# Without collectstatic (development, tests) WhiteNoise serves the source files directly.
+WHITENOISE_USE_FINDERS = STORAGES["staticfiles"]["BACKEND"].startswith("django.")
+WHITENOISE_AUTOREFRESH = DEBUG
+
 # Site identity, used in feeds, exports and the page footer.
 SITE_NAME = env_str("SITE_NAME", "The Live Desk")
 

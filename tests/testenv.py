@@ -11,3 +11,5 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault(
     "SQLITE_TEST_NAME", str(Path(tempfile.gettempdir()) / f"liveblog-test-{os.getpid()}.sqlite3")
 )
+# Hashed static names need `collectstatic`; tests serve the source files as they are.
+os.environ.setdefault("STATIC_MANIFEST", "0")
