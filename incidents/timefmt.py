@@ -2,9 +2,11 @@
 
 "11:40 a.m. ET", "2 p.m. ET", "noon ET"; dates as "Nov. 25, 2026". US zones are shown the AP way
 (ET, CT, MT, PT, AKT, HT); other zones by their own abbreviation, or as UTC+N where they have none.
+
+Naive datetimes are taken as UTC, the way Django stores them, never as the server's local time.
 """
 
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -47,14 +49,28 @@ def zone_label(moment: datetime) -> str:
     if abbr[0] in "+-":
         offset = moment.utcoffset()
         minutes = int(offset.total_seconds() // 60) if offset else 0
+        if not minutes:
+            return "UTC"
         sign = "+" if minutes >= 0 else "-"
         hours, mins = divmod(abs(minutes), 60)
         return f"UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")
     return abbr
 
 
+def _local(moment: datetime, tz_name: str) -> datetime:
+    """The moment in the story's zone. An unknown zone name shows UTC (and says so in the label)
+    rather than breaking the page: story timezones are validated on save, so this is a fallback."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        tz = zone(tz_name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        tz = UTC
+    return moment.astimezone(tz)
+
+
 def ap_time(moment: datetime, tz_name: str, with_zone: bool = True) -> str:
-    local = moment.astimezone(zone(tz_name))
+    local = _local(moment, tz_name)
     if local.hour == 12 and local.minute == 0:
         text = "noon"
     elif local.hour == 0 and local.minute == 0:
@@ -62,14 +78,23 @@ def ap_time(moment: datetime, tz_name: str, with_zone: bool = True) -> str:
     else:
         hour = local.hour % 12 or 12
         meridiem = "a.m." if local.hour < 12 else "p.m."
-        text = f"{hour} {meridiem}" if local.minute == 0 else f"{hour}:{local.minute:02d} {meridiem}"
+        text = (
+            f"{hour} {meridiem}" if local.minute == 0 else f"{hour}:{local.minute:02d} {meridiem}"
+        )
     return f"{text} {zone_label(local)}" if with_zone else text
 
 
-def ap_date(moment: datetime, tz_name: str) -> str:
-    local = moment.astimezone(zone(tz_name))
+def _ap_day(local: date) -> str:
     return f"{AP_MONTHS[local.month - 1]} {local.day}, {local.year}"
 
 
+def ap_date(moment: datetime, tz_name: str) -> str:
+    return _ap_day(_local(moment, tz_name))
+
+
 def ap_datetime(moment: datetime, tz_name: str) -> str:
-    return f"{ap_date(moment, tz_name)}, {ap_time(moment, tz_name)}"
+    """Date and time: "Sept. 3, 2026, 11:40 a.m. ET". AP style counts midnight as the end of the
+    day before, so 00:00 on Sept. 3 reads "Sept. 2, 2026, midnight ET"."""
+    local = _local(moment, tz_name)
+    day = local.date() - timedelta(days=1) if (local.hour, local.minute) == (0, 0) else local
+    return f"{_ap_day(day)}, {ap_time(moment, tz_name)}"
