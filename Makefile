@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench serve migrate demo clean
+WORKERS ?= 4
+
+.PHONY: run test lint bench serve clean
 
 $(VENV)/bin/python:
 	@base=$$(pyenv prefix $(PYTHON_VERSION) 2>/dev/null)/bin/python; \
@@ -28,6 +30,15 @@ run: $(STAMP)
 # The whole suite. Browser tests drive /usr/bin/chromium (see .ci/run for installing it).
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Production: several uvicorn workers, hashed+compressed static files through WhiteNoise.
+# Needs SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL (see README, "Deploying").
+serve: $(STAMP)
+	$(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput
+	$(PY) -m uvicorn liveblog.asgi:application --host $(HOST) --port $(PORT) \
+		--workers $(WORKERS) --proxy-headers --no-access-log --timeout-graceful-shutdown 5
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

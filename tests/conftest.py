@@ -42,6 +42,16 @@ def make_story(*, headline="Service X Is Down", slug=None, state=Story.State.LIV
     return story
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and throttles live in the cache; no test inherits another's counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def editor(db):
     return make_user("erin", editor=True, first_name="Erin", last_name="Editor")

@@ -51,7 +51,7 @@ def test_updates_are_labelled_and_timed_in_the_story_timezone(client, story, edi
     html = get_page(client, story)
 
     assert '<a class="update__label" href="#update-1">UPDATE 1</a>' in html
-    assert '<time class="update__time" datetime="2026-07-26T15:40:00+00:00">11:40 a.m. ET</time>' in html
+    assert '<time class="update__time" datetime="2026-07-26T15:40:00+0000">11:40 a.m. ET</time>' in html
     assert "<strong>errors</strong>" in html
 
 

@@ -13,3 +13,7 @@ os.environ.setdefault(
 )
 # Hashed static names need `collectstatic`; tests serve the source files as they are.
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# Tests talk plain HTTP to the test client and to local servers; production keeps these on.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
