@@ -1,10 +1,20 @@
 """Forms that validate what people type before a model method is called."""
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils.text import slugify
 
 from incidents import timefmt
-from incidents.models import CorrectionSuggestion, Story, Tag, Update, validate_update_body
+from incidents.models import (
+    EDITORS_GROUP,
+    Contributor,
+    CorrectionSuggestion,
+    Story,
+    Tag,
+    Update,
+    validate_update_body,
+)
 
 
 class SuggestionForm(forms.ModelForm):
@@ -42,7 +52,7 @@ class StoryForm(forms.ModelForm):
         model = Story
         fields = ["headline", "slug", "dek", "intro", "timezone", "headline_suffix"]
         help_texts = {
-            "slug": "The story's address: letters, numbers and hyphens. Proposed from the headline.",
+            "slug": "The story's address: letters, numbers, hyphens. Proposed from the headline.",
             "timezone": "IANA name; times are shown in it, e.g. America/New_York shows as ET.",
         }
         widgets = {"intro": forms.Textarea(attrs={"rows": 4})}
@@ -105,3 +115,200 @@ class UpdateForm(forms.Form):
             return None
         naive = value.replace(tzinfo=None)
         return naive.replace(tzinfo=timefmt.zone(self.story.timezone))
+
+
+# --- the desk -------------------------------------------------------------------------------
+
+
+def newsroom_people():
+    """Signed-in staff who can be put on a story. Editors see every story anyway."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_superuser=False)
+        .exclude(groups__name=EDITORS_GROUP)
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class PersonLabelMixin:
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        return f"{name} ({obj.username})" if name else obj.username
+
+
+class PersonChoiceField(PersonLabelMixin, forms.ModelChoiceField):
+    pass
+
+
+class PeopleChoiceField(PersonLabelMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
+class NewStoryForm(StoryForm):
+    """The dashboard's create form: the story, who works on it and whose names go on it."""
+
+    contributors = PeopleChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Reporters who may write on this story. Allow publishing on the story desk.",
+    )
+    bylines_text = forms.CharField(
+        label="Bylines",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One person per line: Name, Title",
+    )
+    go_live = forms.BooleanField(
+        label="Go live now",
+        required=False,
+        initial=True,
+        help_text="Untick to prepare the story as a draft that readers cannot see yet.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contributors"].queryset = newsroom_people()
+        self.fields["slug"].widget.attrs["data-slug-from"] = "headline"
+        self.fields["timezone"].widget.attrs["list"] = "timezones"
+
+    def clean_bylines_text(self):
+        people = []
+        lines = self.cleaned_data.get("bylines_text", "").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            name, _, title = (part.strip() for part in line.partition(","))
+            if not name:
+                raise forms.ValidationError(f"Line {number} needs a name before the comma.")
+            if len(name) > 120 or len(title) > 160:
+                raise forms.ValidationError(
+                    f"Line {number} is too long: names up to 120 characters, titles up to 160."
+                )
+            people.append({"name": name, "title": title})
+        return people
+
+    def save(self, commit=True, *, by=None):
+        """Create the story with its tags, bylines and contributors in one go."""
+        with transaction.atomic():
+            self.instance.created_by = by if by and by.is_authenticated else None
+            story = super().save(commit=True)
+            Contributor.objects.bulk_create(
+                Contributor(story=story, user=user) for user in self.cleaned_data["contributors"]
+            )
+            if self.cleaned_data["bylines_text"]:
+                story.set_bylines(self.cleaned_data["bylines_text"], by=by)
+        return story
+
+
+class ComposeForm(UpdateForm):
+    """A new update. The key makes a double-clicked Publish publish once."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+
+class EditUpdateForm(UpdateForm):
+    """An edit of an existing update, carrying the revision it started from."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    is_correction = forms.BooleanField(
+        label="This is a correction",
+        required=False,
+        help_text="Listed with your note at the foot of the article. "
+        "Leave unticked for a silent fix of a typo.",
+    )
+    correction_note = forms.CharField(
+        label="Correction note for readers",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, update: Update, **kwargs):
+        self.update = update
+        data = args[0] if args else kwargs.get("data")
+        if data is None:
+            local = update.timestamp.astimezone(timefmt.zone(update.story.timezone))
+            kwargs.setdefault(
+                "initial",
+                {
+                    "body": update.body,
+                    "timestamp": local.replace(tzinfo=None, second=0, microsecond=0),
+                    "status_label": update.status_label,
+                    "key_event": update.key_event,
+                    "revision": update.revision,
+                },
+            )
+        super().__init__(*args, story=update.story, **kwargs)
+        del self.fields["pinned"]
+        self.fields["timestamp"].help_text = "Change it to move the update on the timeline."
+        if update.is_draft:
+            # Readers never saw a draft, so there is nothing to correct in public.
+            del self.fields["is_correction"]
+            del self.fields["correction_note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_correction") and not cleaned.get("correction_note", "").strip():
+            self.add_error("correction_note", "A correction needs a note for readers.")
+        return cleaned
+
+    def changed_fields(self) -> dict:
+        """What update.edit() should change besides the text."""
+        data = self.cleaned_data
+        fields = {"status_label": data["status_label"], "key_event": data["key_event"]}
+        timestamp = data.get("timestamp")
+        if timestamp is not None:
+            # The field shows minutes only: an untouched time must not lose its seconds.
+            local = self.update.timestamp.astimezone(timefmt.zone(self.story.timezone))
+            if timestamp != local.replace(second=0, microsecond=0):
+                fields["timestamp"] = timestamp
+        return fields
+
+
+class RetractForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it retracted?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Readers see this in place of the update.",
+        error_messages={"required": "Say why the update is retracted; readers see it."},
+    )
+
+
+class StoryDetailsForm(forms.Form):
+    """What readers see at the top of the story. A form may send only some of the fields
+    (the headline suffix alone, say); only those are changed."""
+
+    headline = forms.CharField(max_length=200)
+    headline_suffix = forms.CharField(
+        label="Headline suffix",
+        max_length=100,
+        required=False,
+        help_text="Shown in brackets after the headline, e.g. UPDATE: Service restored",
+    )
+    dek = forms.CharField(label="Standfirst", max_length=300, required=False)
+    intro = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text="Markdown."
+    )
+
+    def __init__(self, data=None, *, story: Story, **kwargs):
+        initial = {name: getattr(story, name) for name in self.base_fields}
+        super().__init__(data, initial=initial, **kwargs)
+        if data is not None:
+            for name in list(self.fields):
+                if name not in data:
+                    del self.fields[name]
+
+
+class ContributorForm(forms.Form):
+    user = PersonChoiceField(
+        label="Add a reporter",
+        queryset=get_user_model().objects.none(),
+        empty_label="Choose a person…",
+    )
+    can_publish = forms.BooleanField(label="May publish", required=False)
+
+    def __init__(self, *args, story: Story, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = newsroom_people().exclude(contributions__story=story)

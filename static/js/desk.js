@@ -1,0 +1,153 @@
+/* The story desk's small helpers. Everything here is optional: with JavaScript off, every
+   form on the desk still works as a plain post. No inline handlers, no eval (strict CSP). */
+(function () {
+  "use strict";
+
+  // htmx swaps only 2xx answers by default. The desk answers bad input (400), conflicts (409)
+  // and rate limits (429) with the form to show in place, so those are swapped too.
+  var SWAP_ON_ERROR = [400, 409, 422, 429];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (SWAP_ON_ERROR.indexOf(status) !== -1) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // Anything else that fails says so, instead of the button just coming back to life.
+  function flash(message) {
+    var box = document.getElementById("desk-flash");
+    if (!box) {
+      window.alert(message);
+      return;
+    }
+    box.textContent = message;
+    box.classList.add("desk-flash--shown");
+    window.clearTimeout(flash.timer);
+    flash.timer = window.setTimeout(function () {
+      box.classList.remove("desk-flash--shown");
+    }, 8000);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if (SWAP_ON_ERROR.indexOf(status) !== -1) return;
+    if (status === 403) {
+      flash("You are not allowed to do that on this story (403). Your text is still here.");
+    } else {
+      flash("The server could not do that (" + status + "). Your text is still here; try again.");
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    flash("No connection to the newsroom. Your text is still here; try again in a moment.");
+  });
+
+  // Ctrl+Enter (Cmd+Enter on a Mac) in a text box presses its form's main button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    var box = event.target;
+    if (!box.matches || !box.matches("[data-submit-shortcut]")) return;
+    var form = box.form;
+    var button = form && form.querySelector("[data-shortcut-target]");
+    if (!button || button.disabled) return;
+    event.preventDefault();
+    button.click();
+  });
+
+  // Propose the slug from the headline until someone types a slug of their own.
+  function slugify(text) {
+    return text
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase()
+      .replace(/[^a-z0-9\s-]/g, "")
+      .trim()
+      .replace(/[\s-]+/g, "-")
+      .slice(0, 200);
+  }
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (!target.form) return;
+    if (target.matches("[data-slug-from]")) {
+      target.dataset.touched = target.value ? "true" : "";
+      return;
+    }
+    var slug = target.form.querySelector("[data-slug-from='" + target.name + "']");
+    if (slug && !slug.dataset.touched) slug.value = slugify(target.value);
+  });
+
+  // A character count under the compose box, warning before the server refuses.
+  function count(box) {
+    var out = document.querySelector("[data-count-for='" + box.id + "']");
+    var limit = parseInt(box.dataset.maxChars, 10);
+    if (!out || !limit) return;
+    var used = box.value.length;
+    out.textContent = used ? used.toLocaleString() + " / " + limit.toLocaleString() : "";
+    out.classList.toggle("compose__count--over", used > limit);
+  }
+
+  // The compose box keeps unsent text in this browser, so a reload or an expired session
+  // does not lose a paragraph written against the clock.
+  function storageKey(form) {
+    return "liveblog:" + form.dataset.autosave;
+  }
+  function remember(form) {
+    try {
+      var body = form.elements.body;
+      if (body.value.trim()) window.localStorage.setItem(storageKey(form), body.value);
+      else window.localStorage.removeItem(storageKey(form));
+    } catch (e) {
+      /* private mode: nothing to keep */
+    }
+  }
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("[data-max-chars]")) count(target);
+    if (target.form && target.form.dataset.autosave && target.name === "body") remember(target.form);
+  });
+
+  function forget(form) {
+    try {
+      window.localStorage.removeItem(storageKey(form));
+    } catch (e) {
+      /* nothing kept */
+    }
+  }
+  function restore(form) {
+    var body = form.elements.body;
+    var kept = null;
+    try {
+      kept = window.localStorage.getItem(storageKey(form));
+    } catch (e) {
+      kept = null;
+    }
+    if (!kept || body.value) return;
+    body.value = kept;
+    var note = document.createElement("p");
+    note.className = "field__help compose__restored";
+    note.textContent = "Restored the text you had not sent yet.";
+    body.insertAdjacentElement("afterend", note);
+    // After htmx has wired up the page (it may start after us), draw the preview.
+    window.setTimeout(function () {
+      var preview = document.getElementById("compose-preview");
+      if (preview && window.htmx) window.htmx.trigger(preview, "desk:preview");
+    }, 0);
+  }
+
+  function setUp(root) {
+    if (!root || !root.querySelectorAll) return;
+    var forms = Array.prototype.slice.call(root.querySelectorAll("form[data-autosave]"));
+    if (root.matches && root.matches("form[data-autosave]")) forms.push(root);
+    forms.forEach(function (form) {
+      // A compose box drawn after a successful publish or draft: what was kept is sent.
+      if (form.closest("[data-sent]")) forget(form);
+      else restore(form);
+    });
+    root.querySelectorAll("[data-max-chars]").forEach(count);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    setUp(document);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    setUp(event.detail.elt);
+  });
+})();
