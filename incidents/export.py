@@ -1,0 +1,358 @@
+"""A story as a file that lasts: standalone HTML, Markdown and JSON.
+
+The HTML export is one self-contained document: the site's stylesheet and the export's own print
+rules are inlined, there is no JavaScript, and nothing is fetched except the links the story itself
+makes. Each update is rendered with the same partial the article page uses
+(templates/incidents/update.html), so an update looks the same on the page and in the archive.
+
+What goes in is what readers may see: published updates and the notices of retracted ones, in
+the order they happened (an archive has no "pinned first"). Draft updates never go in, and a
+retracted update's withdrawn text is not carried: only its notice, as on the page.
+
+`base_url` ("https://news.example.com") makes the links back to the live story absolute. Without
+one (a command run with no --base-url and no SITE_URL setting) the file simply leaves them out,
+because a site-relative link is broken once the file is opened from disk.
+"""
+
+import html
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils.html import strip_tags
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import now
+
+from incidents import timefmt
+from incidents.models import Story, Update
+
+# Its own stylesheet, not site.css: see the note at the top of static/css/export.css.
+STYLESHEETS = ("css/export.css",)
+
+# Same escapes as Django's json_script: in a <script> element "</script>" or "<!--" inside a
+# string would end or confuse the element, so <, > and & never appear literally.
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+# --- what goes in ------------------------------------------------------------------------------
+
+
+def exported_updates(story: Story) -> list[Update]:
+    """Published updates and retraction notices, oldest first; never drafts."""
+    updates = list(story.updates.for_readers().order_by("timestamp", "number"))
+    for update in updates:
+        update.story = story  # the partial reads the story's timezone; spare a query each
+    return updates
+
+
+def story_url(story: Story, base_url: str = "") -> str:
+    """The live story's absolute address, or "" when no base URL is known."""
+    base_url = (base_url or getattr(settings, "SITE_URL", "") or "").rstrip("/")
+    return f"{base_url}{story.get_absolute_url()}" if base_url else ""
+
+
+def _permalink(story_address: str, update: Update) -> str:
+    # Inside the file, "#update-3" is the permalink; with a known site it points at the page too.
+    return f"{story_address}#{update.anchor}"
+
+
+def _iso(moment: datetime | None, timespec: str = "auto") -> str | None:
+    return moment.isoformat(timespec=timespec) if moment else None
+
+
+def _iso_seconds(moment: datetime | None) -> str | None:
+    return _iso(moment, "seconds")
+
+
+def plain_text(body_html: str) -> str:
+    """Stored, sanitized HTML as plain text (for JSON-LD's articleBody)."""
+    return html.unescape(strip_tags(body_html)).strip()
+
+
+def _bylines(story: Story) -> list[dict]:
+    return [{"name": b.name, "title": b.title} for b in story.bylines.all()]
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+
+def inline_stylesheet() -> SafeString:
+    """The CSS files named in STYLESHEETS, read from the static files, for one <style> element."""
+    parts = []
+    for name in STYLESHEETS:
+        path = finders.find(name)
+        if not path:
+            raise FileNotFoundError(f"static file {name} not found")
+        with open(path, encoding="utf-8") as handle:
+            parts.append(f"/* {name} */\n{handle.read().strip()}")
+    css = "\n".join(parts)
+    if "</" in css:
+        raise ValueError("a stylesheet for the export contains '</', which would end <style>")
+    # Our own files, checked above: they cannot end the <style> element, and HTML-escaping them
+    # would break selectors such as "a > b".
+    return mark_safe(css)  # noqa: S308
+
+
+def _person(byline: dict) -> dict:
+    person = {"@type": "Person", "name": byline["name"]}
+    if byline["title"]:
+        person["jobTitle"] = byline["title"]
+    return person
+
+
+def json_ld(story: Story, updates: list[Update], address: str) -> dict:
+    """schema.org LiveBlogPosting with each update as a BlogPosting in liveBlogUpdate."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "headline": story.full_headline,
+        "inLanguage": "en",
+        "dateModified": _iso_seconds(story.last_updated_at),
+        "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
+    }
+    optional = {
+        "description": story.dek,
+        "url": address,
+        "mainEntityOfPage": address,
+        "datePublished": _iso_seconds(story.published_at),
+        "coverageStartTime": _iso_seconds(story.published_at),
+        "coverageEndTime": _iso_seconds(story.ended_at),
+        "author": [_person(byline) for byline in _bylines(story)],
+        "keywords": [tag.name for tag in story.tags.all()],
+    }
+    data.update({key: value for key, value in optional.items() if value})
+    data["liveBlogUpdate"] = []
+    for update in updates:
+        if update.is_retracted:
+            headline = f"UPDATE {update.number} (retracted)"
+            body = f"This update was retracted: {update.retraction_reason}"
+            modified = update.retracted_at
+        else:
+            headline = f"UPDATE {update.number}"
+            body = plain_text(update.body_html)
+            modified = update.edited_at or update.published_at
+        data["liveBlogUpdate"].append(
+            {
+                "@type": "BlogPosting",
+                "headline": headline,
+                "url": _permalink(address, update),
+                "datePublished": _iso_seconds(update.timestamp),
+                "dateModified": _iso_seconds(modified or update.timestamp),
+                "articleBody": body,
+            }
+        )
+    return data
+
+
+def json_for_script(data) -> SafeString:
+    """JSON that is safe inside <script type="application/ld+json">: no literal <, > or &."""
+    text = json.dumps(data, ensure_ascii=False, indent=1).translate(_JSON_SCRIPT_ESCAPES)
+    return mark_safe(text)  # noqa: S308 - every character that could end the element is escaped
+
+
+def export_html(story: Story, *, base_url: str = "", exported_at: datetime | None = None) -> str:
+    updates = exported_updates(story)
+    address = story_url(story, base_url)
+    return render_to_string(
+        "incidents/export/story.html",
+        {
+            "story": story,
+            "updates": updates,
+            "corrections": list(story.corrections()),
+            "story_url": address,
+            "site_name": settings.SITE_NAME,
+            "exported_at": exported_at or now(),
+            "stylesheet": inline_stylesheet(),
+            "json_ld": json_for_script(json_ld(story, updates, address)),
+        },
+    )
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+# Backslash escapes for what Markdown would read as emphasis, code, links or a heading's end;
+# "<" as an entity, since not every Markdown accepts "\<" and it would otherwise start raw HTML.
+_MARKDOWN_SPECIALS = str.maketrans({**{c: f"\\{c}" for c in "\\`*_[]#"}, "<": "&lt;"})
+
+
+def _md_text(text: str) -> str:
+    """Plain text (a headline, a reason) escaped so Markdown shows it as typed."""
+    return " ".join(text.split()).translate(_MARKDOWN_SPECIALS)
+
+
+def export_markdown(
+    story: Story, *, base_url: str = "", exported_at: datetime | None = None
+) -> str:
+    tz = story.timezone
+    updates = exported_updates(story)
+    address = story_url(story, base_url)
+    lines = [f"# {_md_text(story.full_headline)}", ""]
+    if story.dek:
+        lines += [f"*{_md_text(story.dek)}*", ""]
+    bylines = _bylines(story)
+    if bylines:
+        people = [
+            f"{_md_text(b['name'])}, {_md_text(b['title'])}" if b["title"] else _md_text(b["name"])
+            for b in bylines
+        ]
+        lines += [f"By {'; '.join(people)}", ""]
+    dates = []
+    if story.published_at:
+        dates.append(f"Published {timefmt.ap_datetime(story.published_at, tz)}")
+    if story.has_been_updated:
+        dates.append(f"Last updated {timefmt.ap_datetime(story.last_updated_at, tz)}")
+    if story.ended_at:
+        dates.append(f"Live coverage ended {timefmt.ap_datetime(story.ended_at, tz)}")
+    if dates:
+        lines += [" · ".join(dates), ""]
+    if address:
+        lines += [f"Live story: <{address}>", ""]
+    if story.intro.strip():
+        lines += [story.intro.strip(), ""]
+
+    lines += ["## Updates", ""]
+    if not updates:
+        lines += ["No updates were published.", ""]
+    for update in updates:
+        heading = [f"UPDATE {update.number}", timefmt.ap_datetime(update.timestamp, tz)]
+        if not update.is_retracted:
+            if update.status_label:
+                heading.append(update.get_status_label_display())
+            if update.key_event:
+                heading.append("Key event")
+        lines += [f"### {' · '.join(heading)}", ""]
+        if update.is_retracted:
+            when = timefmt.ap_time(update.retracted_at, tz)
+            reason = _md_text(update.retraction_reason)
+            lines += [f"**This update was retracted** at {when}: {reason}", ""]
+        else:
+            lines += [update.body.strip(), ""]
+            if update.was_edited:
+                lines += [f"*Updated {timefmt.ap_time(update.edited_at, tz)}*", ""]
+        if address:
+            lines += [f"[Permalink]({_permalink(address, update)})", ""]
+
+    corrections = list(story.corrections())
+    if corrections:
+        lines += ["## Corrections", ""]
+        for correction in corrections:
+            when = timefmt.ap_datetime(correction.edited_at, tz)
+            note = _md_text(correction.correction_note)
+            lines.append(f"- UPDATE {correction.update.number}, {when}: {note}")
+        lines.append("")
+
+    tags = [tag.name for tag in story.tags.all()]
+    if tags:
+        lines += [f"Tags: {', '.join(_md_text(t) for t in tags)}", ""]
+    exported = timefmt.ap_datetime(exported_at or now(), tz)
+    lines += ["---", "", f"*Exported {exported} from {_md_text(settings.SITE_NAME)}.*", ""]
+    return "\n".join(lines)
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+JSON_EXPORT_VERSION = 1
+
+
+def export_data(story: Story, *, base_url: str = "", exported_at: datetime | None = None) -> dict:
+    """The story as plain data. Field names follow the API's story and update objects."""
+    tz = story.timezone
+    address = story_url(story, base_url)
+    updates = []
+    for update in exported_updates(story):
+        retracted = update.is_retracted
+        updates.append(
+            {
+                "number": update.number,
+                "state": update.state,
+                "timestamp": _iso(update.timestamp),
+                "time_display": timefmt.ap_time(update.timestamp, tz),
+                # A retraction withdraws the text: readers see only the notice, and so here.
+                "body": None if retracted else update.body,
+                "html": None if retracted else update.body_html,
+                "status_label": update.status_label,
+                "key_event": update.key_event,
+                "pinned": update.pinned,
+                "revision": update.revision,
+                "edited_at": _iso(update.edited_at) if update.was_edited else None,
+                "retraction": {
+                    "reason": update.retraction_reason,
+                    "retracted_at": _iso(update.retracted_at),
+                }
+                if retracted
+                else None,
+                "anchor": update.anchor,
+                "url": _permalink(address, update),
+            }
+        )
+    return {
+        "format": "liveblog-story-export",
+        "version": JSON_EXPORT_VERSION,
+        "exported_at": _iso(exported_at or now()),
+        "site_name": settings.SITE_NAME,
+        "story": {
+            "slug": story.slug,
+            "headline": story.headline,
+            "headline_suffix": story.headline_suffix,
+            "full_headline": story.full_headline,
+            "dek": story.dek,
+            "intro": story.intro,
+            "intro_html": story.intro_html,
+            "state": story.state,
+            "timezone": story.timezone,
+            "tags": [tag.name for tag in story.tags.all()],
+            "bylines": _bylines(story),
+            "published_at": _iso(story.published_at),
+            "last_updated_at": _iso(story.last_updated_at),
+            "ended_at": _iso(story.ended_at),
+            "url": address or None,
+            "updates": updates,
+            "corrections": [
+                {
+                    "update": correction.update.number,
+                    "note": correction.correction_note,
+                    "revision": correction.revision,
+                    "edited_at": _iso(correction.edited_at),
+                }
+                for correction in story.corrections()
+            ],
+        },
+    }
+
+
+def export_json(story: Story, *, base_url: str = "", exported_at: datetime | None = None) -> str:
+    data = export_data(story, base_url=base_url, exported_at=exported_at)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- formats ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    extension: str
+    content_type: str
+    render: Callable[..., str]
+
+
+FORMATS = {
+    "html": ExportFormat("html", "html", "text/html; charset=utf-8", export_html),
+    "md": ExportFormat("md", "md", "text/markdown; charset=utf-8", export_markdown),
+    "json": ExportFormat("json", "json", "application/json", export_json),
+}
+
+
+def export_story(
+    story: Story, fmt: str = "html", *, base_url: str = "", exported_at: datetime | None = None
+) -> str:
+    """The story in one of FORMATS, as text."""
+    return FORMATS[fmt].render(story, base_url=base_url, exported_at=exported_at)
+
+
+def export_filename(story: Story, fmt: str = "html") -> str:
+    return f"{story.slug}.{FORMATS[fmt].extension}"
