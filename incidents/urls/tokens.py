@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from incidents.views import tokens
 
 app_name = "tokens"
 
-urlpatterns = []
+urlpatterns = [
+    path("", tokens.profile, name="profile"),
+    path("tokens/", tokens.create, name="create"),
+    path("tokens/<int:pk>/revoke/", tokens.revoke, name="revoke"),
+]

@@ -1,0 +1,211 @@
+"""The front door of every API view: method, bearer token, rate limit, JSON body, JSON errors.
+
+Checks run in this order, so a client always learns about the most basic problem first:
+405 (method), 401 (token), 429 (writes per minute), 413 (size), 415 (content type), 400 (JSON).
+Whatever goes wrong, the answer is `{"error": {"code", "message", "fields"}}` and never HTML.
+"""
+
+import json
+import math
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from incidents.models import ApiToken
+
+MAX_BODY_BYTES = 64 * 1024
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+DEFAULT_WRITES_PER_MINUTE = 120
+WWW_AUTHENTICATE = 'Bearer realm="api"'
+
+
+class ApiError(Exception):
+    """Raised anywhere below a view to answer with a JSON error."""
+
+    def __init__(self, status, code, message, *, fields=None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+        self.headers = headers or {}
+
+    def response(self) -> JsonResponse:
+        return error_response(self.status, self.code, self.message, self.fields, self.headers)
+
+
+def error_response(status, code, message, fields=None, headers=None) -> JsonResponse:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    response = JsonResponse(body, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def validation_error(error: ValidationError) -> ApiError:
+    """A model or form ValidationError as a 400 naming each field."""
+    if hasattr(error, "error_dict"):
+        fields = {name: " ".join(messages) for name, messages in error.message_dict.items()}
+        general = fields.pop(NON_FIELD_ERRORS, "")
+        return ApiError(400, "invalid", general or "Some fields need attention.", fields=fields)
+    return ApiError(400, "invalid", " ".join(error.messages))
+
+
+def api_view(*methods: str, query: tuple[str, ...] = ()):
+    """Wrap a view taking (request, ...) that may read `request.payload` and `request.user`.
+    Query parameters other than `query` are refused, so a misspelt filter is not silently ignored.
+    """
+    allowed = tuple(methods)
+
+    def decorator(view):
+        @csrf_exempt  # token auth, no cookies: there is no session for a forged request to ride
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            try:
+                if request.method not in allowed:
+                    raise ApiError(
+                        405,
+                        "method_not_allowed",
+                        f"{request.method} is not allowed here; use {', '.join(allowed)}.",
+                        headers={"Allow": ", ".join(allowed)},
+                    )
+                token = _authenticate(request)
+                request.user = token.user
+                request.api_token = token
+                if request.method in WRITE_METHODS:
+                    _count_write(token)
+                _check_query(request, query)
+                request.payload = _read_json(request)
+                return view(request, *args, **kwargs)
+            except ApiError as error:
+                return error.response()
+            except ValidationError as error:
+                return validation_error(error).response()
+
+        return wrapper
+
+    return decorator
+
+
+def _authenticate(request: HttpRequest) -> ApiToken:
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if not header:
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "Send an API token in the header: Authorization: Bearer <token>.",
+            headers={"WWW-Authenticate": WWW_AUTHENTICATE},
+        )
+    token = ApiToken.authenticate(raw.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        raise ApiError(
+            401,
+            "invalid_token",
+            "This API token is unknown or has been revoked.",
+            headers={"WWW-Authenticate": f'{WWW_AUTHENTICATE}, error="invalid_token"'},
+        )
+    return token
+
+
+def _count_write(token: ApiToken) -> None:
+    """A fixed one-minute window per token, counted in the cache shared by all processes."""
+    limit = getattr(settings, "API_WRITES_PER_MINUTE", DEFAULT_WRITES_PER_MINUTE)
+    now = time.time()
+    key = f"api:writes:{token.key_hash[:20]}:{int(now // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add() and incr()
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > limit:
+        retry_after = max(1, math.ceil(60 - now % 60))
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"This token may make {limit} changes a minute; try again in {retry_after} s.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def _check_query(request: HttpRequest, known: tuple[str, ...]) -> None:
+    unknown = [name for name in request.GET if name not in known]
+    if unknown:
+        expected = f"expected one of {', '.join(known)}" if known else "this takes none"
+        raise ApiError(
+            400,
+            "invalid",
+            "Unknown query parameter.",
+            fields={name: f"Unknown query parameter; {expected}." for name in unknown},
+        )
+
+
+def _read_json(request: HttpRequest) -> dict:
+    if request.method not in WRITE_METHODS:
+        return {}
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise ApiError(400, "bad_request", "The Content-Length header is not a number.") from None
+    if declared > MAX_BODY_BYTES:
+        raise _too_large(declared)
+    if declared == 0 and request.method == "DELETE":
+        return {}
+    if request.content_type != "application/json":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Send the body as JSON with the header Content-Type: application/json.",
+        )
+    body = request.body
+    if len(body) > MAX_BODY_BYTES:
+        raise _too_large(len(body))
+    if not body.strip():
+        raise ApiError(400, "malformed_json", "The request body is empty; send a JSON object.")
+    try:
+        data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise ApiError(400, "malformed_json", "The request body is not valid UTF-8.") from None
+    except json.JSONDecodeError as error:
+        raise ApiError(
+            400,
+            "malformed_json",
+            f"The body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}.",
+        ) from None
+    except (ValueError, RecursionError) as error:
+        raise ApiError(400, "malformed_json", f"The body is not valid JSON: {error}.") from None
+    if not isinstance(data, dict):
+        raise ApiError(
+            400, "malformed_json", f"The body must be a JSON object, not {_json_type(data)}."
+        )
+    return data
+
+
+def _too_large(size: int) -> ApiError:
+    return ApiError(
+        413,
+        "payload_too_large",
+        f"The body is {size:,} bytes; the API accepts at most {MAX_BODY_BYTES:,}.",
+    )
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json_type(value) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"
