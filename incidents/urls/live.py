@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from incidents.views import poll, stream
 
 app_name = "live"
 
-urlpatterns = []
+urlpatterns = [
+    path("stories/<slug:slug>/events", stream.events, name="events"),
+    path("stories/<slug:slug>/updates", poll.updates, name="updates"),
+]

@@ -1,0 +1,67 @@
+"""The article page of a story with 1,000 updates: median server time.
+
+    python -m bench.article --db sqlite --updates 1000 --requests 30
+
+"Server time" is measured in process, from request to rendered response, through the whole
+middleware stack with the project's settings (DEBUG off), so network and client costs do not
+count. Prints one JSON line.
+"""
+
+import argparse
+import json
+import statistics
+import time
+
+from bench.common import fresh_database, setup_django
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--updates", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+
+    setup_django(fresh_database(args.db))
+    from django.test import Client
+
+    from incidents.models import Story
+
+    story = Story.objects.create(headline="Benchmark Article", slug="benchmark-article")
+    story.go_live()
+    for n in range(1, args.updates + 1):
+        story.publish_update(
+            f"Update {n}: engineers **are investigating** reports from [users](https://example.com).\n\n"
+            "> Second paragraph, quoted, with a little more text to render."
+        )
+    client = Client(SERVER_NAME="127.0.0.1")
+    url = story.get_absolute_url()
+    for _ in range(3):
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        assert (
+            response.content.count(b'class="update"') + response.content.count(b'class="update ')
+            >= args.updates
+        )
+    timings = []
+    for _ in range(args.requests):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    print(
+        json.dumps(
+            {
+                "scenario": "article",
+                "db": args.db,
+                "updates": args.updates,
+                "median_ms": round(statistics.median(timings), 1),
+                "p90_ms": round(sorted(timings)[int(len(timings) * 0.9) - 1], 1),
+                "bytes": len(response.content),
+            }
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The live event stream of a story: Server-Sent Events, served by the process's hub.
+
+`id:` is the story's change sequence. A reader who reconnects with `Last-Event-ID` (or with the
+`?cursor=` the page supplies) is replayed every change after it, then joins the live feed with
+no gap and no repeat. The replay may overlap the live feed: the stream subscribes first, so no
+change can fall between the two, and drops anything it has already sent.
+"""
+
+import asyncio
+
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.views.decorators.http import require_safe
+
+from incidents import live
+from incidents.models import Change, Story
+
+RETRY_FRAME = b"retry: 2000\n\n"
+
+
+def requested_cursor(request: HttpRequest, newest: int) -> int:
+    """Where to resume. Anything malformed, or beyond the story's log, means from the start."""
+    raw = request.headers.get("Last-Event-ID")
+    if raw is None:
+        raw = request.GET.get("cursor", "")
+    return live.parse_sequence(raw, newest)
+
+
+@require_safe
+async def events(request: HttpRequest, slug: str):
+    hub = live.get_hub()
+    head = await hub.find_story(slug)
+    if head is None:
+        raise Http404("No such story.")
+    cursor = requested_cursor(request, head.sequence)
+    if head.state == Story.State.ENDED and cursor >= head.sequence:
+        # Nothing more will come. 204 tells EventSource not to reconnect.
+        return _no_store(HttpResponse(status=204))
+    response = StreamingHttpResponse(
+        _stream(hub, head, cursor), content_type="text/event-stream; charset=utf-8"
+    )
+    response["X-Accel-Buffering"] = "no"
+    return _no_store(response)
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _release_request_thread() -> None:
+    """Give back the thread Django's ASGI handler keeps for this request's synchronous parts.
+
+    The handler runs each request in its own asgiref ThreadSensitiveContext, whose one-thread
+    executor lives until the request ends: for a stream, hours, and one idle thread per reader.
+    Nothing synchronous runs while we stream, so the thread is shut down now; should the end of
+    the request need one again, asgiref starts a fresh executor for the context."""
+    from asgiref.sync import SyncToAsync
+
+    try:
+        context = SyncToAsync.thread_sensitive_context.get(None)
+        executor = SyncToAsync.context_to_thread_executor.pop(context, None)
+    except (AttributeError, TypeError):  # another asgiref: keep the thread
+        return
+    if executor is not None:
+        executor.shutdown(wait=False)
+
+
+async def _stream(hub: "live.Hub", head: "live.StoryHead", cursor: int):
+    subscription = hub.subscribe(head)
+    try:
+        _release_request_thread()
+        yield RETRY_FRAME
+        last = cursor
+        for event in await hub.replay(head.pk, cursor):
+            last = event.sequence
+            yield event.frame
+            if event.kind == Change.Kind.ENDED:
+                return
+        heartbeat = live.setting("LIVE_HEARTBEAT_SECONDS", 15)
+        queue = subscription.queue
+        while True:
+            try:
+                async with asyncio.timeout(heartbeat):
+                    event = await queue.get()
+            except TimeoutError:
+                yield live.HEARTBEAT
+                continue
+            if event is live.CLOSED:
+                return
+            if event.sequence <= last:
+                continue  # already sent in the replay
+            last = event.sequence
+            yield event.frame
+            if event.kind == Change.Kind.ENDED:
+                return
+    finally:
+        hub.unsubscribe(subscription)

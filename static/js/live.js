@@ -1,0 +1,397 @@
+// The reader's live article: follows the story's event stream and applies each change in place.
+//
+// Our own small script on EventSource rather than htmx's SSE extension: the extension swaps
+// fragments well, but after a failed connection it opens a new EventSource on its original URL,
+// so a reader who reconnects is replayed from the page's first cursor and sees changes twice. It
+// also cannot hold new updates behind a button, move pinned updates or fall back to polling.
+//
+// Every change carries its sequence number. A change at or below the last one applied is
+// ignored, so a reconnect (EventSource's own, with Last-Event-ID, or ours, with ?cursor=) or a
+// switch to polling applies each change exactly once, in order.
+//
+// The article's data-connection says how the page is following the story: "stream",
+// "polling" or "closed".
+(function () {
+  "use strict";
+
+  var article = document.querySelector("article.story[data-events-url]");
+  var timeline = document.getElementById("timeline");
+  if (!article || !timeline) return;
+
+  var KINDS = ["published", "edited", "retracted", "pinned", "story", "ended"];
+  var MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."];
+  var MAX_FAILURES = 4; // failed connections in a row before polling instead
+  var SSE_RETRY_MS = 120000; // while polling after failures, try the stream again this often
+  var TIMES_KEY = "liveblog.times";
+
+  var order = timeline.getAttribute("data-order") === "newest" ? "newest" : "oldest";
+  var newButton = document.querySelector("[data-new-updates]");
+  var announcer = document.querySelector("[data-live-announcer]");
+  var timeToggle = document.querySelector("[data-time-toggle]");
+  var lastSequence = parseInt(article.getAttribute("data-sequence"), 10) || 0;
+  var pending = []; // new updates waiting behind the "N new updates" button
+  var unseenWhileHidden = 0;
+  var stopped = article.getAttribute("data-state") !== "live";
+  var source = null;
+  var failures = 0;
+  var polling = false;
+  var pollTimer = null;
+  var pollMs = 5000;
+  var messages = [];
+  var announceTimer = null;
+
+  // --- applying a change ---------------------------------------------------------------
+
+  function apply(kind, sequence, html) {
+    if (!(sequence > lastSequence)) return;
+    lastSequence = sequence;
+    article.setAttribute("data-sequence", String(sequence));
+    if (kind === "story" || kind === "ended") {
+      replaceHeader(html);
+      if (kind === "ended") {
+        article.setAttribute("data-state", "ended");
+        say("Live coverage has ended.");
+        stop();
+      }
+      return;
+    }
+    var update = parseUpdate(html);
+    if (!update) return;
+    showTimes(update);
+    var waiting = indexOfPending(update.id);
+    if (waiting >= 0) {
+      pending[waiting] = update;
+      return;
+    }
+    var shown = document.getElementById(update.id);
+    if (shown) {
+      update.classList.toggle("update--fresh", shown.classList.contains("update--fresh"));
+      shown.replaceWith(update);
+      place(update);
+      if (kind === "retracted") say(label(update) + " was retracted.");
+      else if (kind === "edited") say(label(update) + " was updated.");
+      return;
+    }
+    if (kind === "retracted") return; // never shown here, nothing to withdraw
+    if (document.hidden) unseenWhileHidden += 1;
+    update.classList.add("update--fresh");
+    if (awayFromNewest()) {
+      pending.push(update);
+      refreshButton();
+      say(pending.length === 1 ? "1 new update." : pending.length + " new updates.");
+    } else {
+      place(update);
+      say("New: " + label(update) + ". " + summary(update));
+    }
+    refreshTitle();
+  }
+
+  function parseUpdate(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    return template.content.querySelector("article.update");
+  }
+
+  function replaceHeader(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var header = template.content.querySelector("#story-header");
+    var current = document.getElementById("story-header");
+    if (!header || !current) return;
+    showTimes(header);
+    current.replaceWith(header);
+    refreshTitle();
+  }
+
+  function indexOfPending(id) {
+    for (var i = 0; i < pending.length; i += 1) if (pending[i].id === id) return i;
+    return -1;
+  }
+
+  function label(update) {
+    var link = update.querySelector(".update__label");
+    return link ? link.textContent.trim() : "An update";
+  }
+
+  function summary(update) {
+    var body = update.querySelector(".update__body");
+    var text = body ? body.textContent.replace(/\s+/g, " ").trim() : "";
+    return text.length > 140 ? text.slice(0, 139) + "…" : text;
+  }
+
+  // --- where an update goes: pinned first, then by time in the page's order ------------
+
+  function sortKey(update) {
+    var time = update.querySelector(".update__time");
+    return {
+      pinned: update.classList.contains("update--pinned"),
+      time: parseTime(time && time.getAttribute("datetime")),
+      number: parseInt(update.getAttribute("data-number"), 10) || 0,
+    };
+  }
+
+  function comesBefore(a, b) {
+    if (a.pinned !== b.pinned) return a.pinned;
+    var difference = a.time - b.time || a.number - b.number;
+    return order === "oldest" ? difference < 0 : difference > 0;
+  }
+
+  function place(update) {
+    var empty = timeline.querySelector(".timeline__empty");
+    if (empty) empty.remove();
+    if (update.parentNode) update.remove();
+    var key = sortKey(update);
+    var others = timeline.querySelectorAll(":scope > article.update");
+    for (var i = 0; i < others.length; i += 1) {
+      if (comesBefore(key, sortKey(others[i]))) {
+        timeline.insertBefore(update, others[i]);
+        return;
+      }
+    }
+    timeline.appendChild(update);
+  }
+
+  // --- new updates wait while the reader is elsewhere on the page ----------------------
+
+  function awayFromNewest() {
+    var box = timeline.getBoundingClientRect();
+    if (order === "newest") return box.top < -120;
+    return box.bottom > window.innerHeight + 120;
+  }
+
+  function refreshButton() {
+    if (!newButton) return;
+    newButton.hidden = pending.length === 0;
+    newButton.textContent = pending.length === 1 ? "1 new update" : pending.length + " new updates";
+  }
+
+  function showPending(scroll) {
+    if (!pending.length) return;
+    var shown = pending;
+    pending = [];
+    shown.forEach(place);
+    refreshButton();
+    refreshTitle();
+    if (scroll) {
+      var first = shown[0];
+      first.setAttribute("tabindex", "-1");
+      first.scrollIntoView({ block: "start" });
+      first.focus({ preventScroll: true });
+    }
+  }
+
+  function refreshTitle() {
+    var headline = document.querySelector("#story-header .story__headline");
+    var base = headline ? headline.textContent.replace(/\s+/g, " ").trim() : document.title;
+    var count = Math.max(pending.length, unseenWhileHidden);
+    document.title = count ? "(" + count + ") " + base : base;
+  }
+
+  // --- announcements for screen readers ------------------------------------------------
+
+  function say(message) {
+    if (!announcer) return;
+    messages.push(message);
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(function () {
+      announcer.textContent = messages.join(" ");
+      messages = [];
+    }, 400);
+  }
+
+  // --- the event stream, and polling when it cannot be kept open -----------------------
+
+  function connect() {
+    if (stopped) return;
+    if (typeof window.EventSource !== "function") {
+      startPolling();
+      return;
+    }
+    var url = article.getAttribute("data-events-url") + "?cursor=" + lastSequence;
+    var stream = new EventSource(url);
+    source = stream;
+    KINDS.forEach(function (kind) {
+      stream.addEventListener(kind, function (event) {
+        apply(kind, parseInt(event.lastEventId, 10), event.data);
+      });
+    });
+    stream.addEventListener("open", function () {
+      failures = 0;
+      article.setAttribute("data-connection", "stream");
+      if (polling) stopPolling();
+    });
+    stream.addEventListener("error", function () {
+      if (stopped || stream !== source) return;
+      failures += 1;
+      if (failures >= MAX_FAILURES) {
+        stream.close();
+        source = null;
+        startPolling();
+        setTimeout(connect, SSE_RETRY_MS);
+      } else if (stream.readyState === EventSource.CLOSED) {
+        // The browser gave up on this one (an error status): resume from what we have.
+        source = null;
+        setTimeout(connect, 1000 * failures);
+      }
+      // Otherwise the browser reconnects by itself, sending Last-Event-ID.
+    });
+  }
+
+  function startPolling() {
+    if (stopped || polling) return;
+    polling = true;
+    article.setAttribute("data-connection", "polling");
+    poll();
+  }
+
+  function stopPolling() {
+    polling = false;
+    clearTimeout(pollTimer);
+  }
+
+  function poll() {
+    if (stopped || !polling) return;
+    var url = article.getAttribute("data-updates-url") + "?since=" + lastSequence;
+    fetch(url, { headers: { Accept: "text/html" } })
+      .then(function (response) {
+        var seconds = parseInt(response.headers.get("X-Poll-Seconds"), 10);
+        if (seconds > 0) pollMs = seconds * 1000;
+        if (response.status === 404) stop();
+        if (!response.ok) return null;
+        return response.text().then(function (html) {
+          applyBatch(html);
+          if (response.status === 286) stop(); // htmx's "stop polling": coverage ended
+        });
+      })
+      .catch(function () {})
+      .then(function () {
+        if (!stopped && polling) pollTimer = setTimeout(poll, pollMs);
+      });
+  }
+
+  function applyBatch(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html;
+    holder.content.querySelectorAll("template[data-kind]").forEach(function (change) {
+      apply(
+        change.getAttribute("data-kind"),
+        parseInt(change.getAttribute("data-sequence"), 10),
+        change.innerHTML
+      );
+    });
+  }
+
+  function stop() {
+    stopped = true;
+    article.setAttribute("data-connection", "closed");
+    if (source) source.close();
+    source = null;
+    stopPolling();
+  }
+
+  // --- times in the story's timezone or the reader's own -------------------------------
+
+  var readerTimes = false;
+  try {
+    readerTimes = window.localStorage.getItem(TIMES_KEY) === "reader";
+  } catch (error) {
+    readerTimes = false;
+  }
+
+  function parseTime(value) {
+    if (!value) return 0;
+    // "2026-11-24T16:51:00+0000": add the colon some engines want in the offset.
+    var time = Date.parse(value.replace(/([+-]\d\d)(\d\d)$/, "$1:$2"));
+    return isNaN(time) ? 0 : time;
+  }
+
+  function readerText(element, storyText) {
+    var time = parseTime(element.getAttribute("datetime"));
+    if (!time) return storyText;
+    var moment = new Date(time);
+    var hours = moment.getHours();
+    var minutes = moment.getMinutes();
+    var text;
+    if (hours === 12 && minutes === 0) text = "noon";
+    else if (hours === 0 && minutes === 0) text = "midnight";
+    else {
+      text = String(hours % 12 || 12) + (minutes ? ":" + String(minutes).padStart(2, "0") : "");
+      text += hours < 12 ? " a.m." : " p.m.";
+    }
+    var zone = "";
+    try {
+      var parts = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" }).formatToParts(moment);
+      parts.forEach(function (part) {
+        if (part.type === "timeZoneName") zone = part.value;
+      });
+    } catch (error) {
+      zone = "";
+    }
+    text = zone ? text + " " + zone : text;
+    if (/\d{4}/.test(storyText)) {
+      text = MONTHS[moment.getMonth()] + " " + moment.getDate() + ", " + moment.getFullYear() + ", " + text;
+    }
+    return text;
+  }
+
+  function showTimes(root) {
+    root.querySelectorAll("time[datetime]").forEach(function (element) {
+      if (!element.hasAttribute("data-story-text")) {
+        element.setAttribute("data-story-text", element.textContent);
+      }
+      var storyText = element.getAttribute("data-story-text");
+      element.textContent = readerTimes ? readerText(element, storyText) : storyText;
+    });
+  }
+
+  function refreshToggle() {
+    if (!timeToggle) return;
+    timeToggle.hidden = false;
+    timeToggle.setAttribute("aria-pressed", readerTimes ? "true" : "false");
+    timeToggle.textContent = readerTimes ? "Show times in the story’s timezone" : "Show times in my timezone";
+  }
+
+  // --- start ---------------------------------------------------------------------------
+
+  if (timeToggle) {
+    timeToggle.addEventListener("click", function () {
+      readerTimes = !readerTimes;
+      try {
+        window.localStorage.setItem(TIMES_KEY, readerTimes ? "reader" : "story");
+      } catch (error) {
+        // Private browsing without storage: the choice lasts for this page only.
+      }
+      showTimes(article);
+      pending.forEach(showTimes);
+      refreshToggle();
+    });
+  }
+  if (newButton) {
+    newButton.addEventListener("click", function () {
+      showPending(true);
+    });
+  }
+  var scrollQueued = false;
+  window.addEventListener(
+    "scroll",
+    function () {
+      if (scrollQueued || !pending.length) return;
+      scrollQueued = true;
+      window.requestAnimationFrame(function () {
+        scrollQueued = false;
+        if (!awayFromNewest()) showPending(false);
+      });
+    },
+    { passive: true }
+  );
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) {
+      unseenWhileHidden = 0;
+      refreshTitle();
+    }
+  });
+
+  showTimes(article);
+  refreshToggle();
+  connect();
+})();

@@ -1,0 +1,156 @@
+"""The polling fallback: changes after `?since=`, cacheable by a CDN, 304 when nothing changed."""
+
+import re
+
+import pytest
+
+from incidents import live
+from incidents.views.poll import POLL_CACHE_CONTROL
+from tests.conftest import make_story
+
+
+@pytest.fixture(autouse=True)
+def fresh_heads(settings):
+    """Every poll here reads the database: the per-process head cache has its own test."""
+    settings.LIVE_POLL_HEAD_SECONDS = 0
+    live.forget_story_heads()
+    yield
+    live.forget_story_heads()
+
+
+def poll_url(story, since=None):
+    url = f"/stories/{story.slug}/updates"
+    return url if since is None else f"{url}?since={since}"
+
+
+def sequences(response):
+    return [
+        int(n)
+        for n in re.findall(r'<template data-kind="\w+" data-sequence="(\d+)">', response.text)
+    ]
+
+
+def test_a_poll_returns_the_changes_after_since_with_the_update_partial(client, story, editor):
+    story.refresh_from_db()
+    since = story.sequence
+    first = story.publish_update("Checkout is *slow*.", by=editor)
+    story.publish_update("Payments recovering.", by=editor)
+    story.refresh_from_db()
+
+    response = client.get(poll_url(story, since))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert sequences(response) == [since + 1, since + 2]
+    assert f'<article class="update" id="{first.anchor}"' in response.text
+    assert "<em>slow</em>" in response.text
+    assert f'data-sequence="{story.sequence}" data-state="live"' in response.text
+    assert response["X-Live-Sequence"] == str(story.sequence)
+
+
+def test_a_poll_is_cacheable_by_anyone_and_carries_no_cookie(client, story):
+    client.cookies["sessionid"] = "someone-elses-session"
+    client.cookies["csrftoken"] = "not-a-valid-token"
+
+    response = client.get(poll_url(story, 0))
+
+    assert response["Cache-Control"] == POLL_CACHE_CONTROL
+    assert POLL_CACHE_CONTROL.startswith("public, max-age=5, stale-while-revalidate=")
+    assert response.has_header("ETag")
+    assert not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_a_poll_with_the_current_etag_is_answered_304(client, story):
+    etag = client.get(poll_url(story, story.sequence))["ETag"]
+
+    response = client.get(poll_url(story, story.sequence), headers={"If-None-Match": etag})
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert response["Cache-Control"] == POLL_CACHE_CONTROL
+
+
+def test_the_etag_changes_when_the_story_changes(client, story, editor):
+    since = story.sequence
+    etag = client.get(poll_url(story, since))["ETag"]
+    story.publish_update("Something new", by=editor)
+
+    response = client.get(poll_url(story, since), headers={"If-None-Match": etag})
+
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    assert "Something new" in response.text
+
+
+def test_a_poll_with_nothing_new_is_an_empty_batch(client, story):
+    response = client.get(poll_url(story, story.sequence))
+
+    assert response.status_code == 200
+    assert sequences(response) == []
+
+
+def test_a_poll_after_coverage_ended_says_stop_polling(client, story, editor):
+    since = story.sequence
+    story.end_coverage(by=editor)
+
+    response = client.get(poll_url(story, since))
+
+    assert response.status_code == 286
+    assert 'data-kind="ended"' in response.text
+    assert "Live coverage has ended" in response.text
+
+
+def test_a_poll_with_the_etag_of_an_ended_story_still_says_stop(client, story, editor):
+    story.end_coverage(by=editor)
+    etag = client.get(poll_url(story, story.sequence))["ETag"]
+
+    response = client.get(poll_url(story, story.sequence), headers={"If-None-Match": etag})
+
+    assert response.status_code == 286
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "1.0", "99999", ""], ids=repr)
+def test_a_malformed_since_returns_everything(client, story, editor, bad):
+    story.publish_update("One", by=editor)
+    story.refresh_from_db()
+
+    response = client.get(poll_url(story) + f"?since={bad}")
+
+    assert response.status_code == 200
+    assert sequences(response) == list(range(1, story.sequence + 1))
+
+
+def test_a_poll_without_since_returns_everything(client, story, editor):
+    story.publish_update("One", by=editor)
+    story.refresh_from_db()
+
+    assert sequences(client.get(poll_url(story))) == list(range(1, story.sequence + 1))
+
+
+def test_a_poll_for_an_unknown_story_is_not_found(client, db):
+    assert client.get("/stories/nothing-here/updates?since=0").status_code == 404
+
+
+def test_a_poll_for_a_draft_story_is_not_found(client, db):
+    draft = make_story(headline="Not yet", state="draft")
+
+    assert client.get(poll_url(draft, 0)).status_code == 404
+
+
+def test_a_poll_only_answers_reads(client, story):
+    assert client.head(poll_url(story, 0)).status_code == 200
+    assert client.post(poll_url(story, 0)).status_code == 405
+
+
+def test_repeated_polls_are_answered_304_without_a_query(
+    client, story, settings, django_assert_num_queries
+):
+    settings.LIVE_POLL_HEAD_SECONDS = 60
+    etag = client.get(poll_url(story, story.sequence))["ETag"]
+
+    with django_assert_num_queries(0):
+        response = client.get(poll_url(story, story.sequence), headers={"If-None-Match": etag})
+
+    assert response.status_code == 304
