@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.timezone import now
 from django.utils.text import slugify
+from django.utils.timezone import now
 
 from incidents import timefmt
 from incidents.rendering import render_markdown
@@ -317,7 +317,9 @@ class Story(models.Model):
     def set_state(self, state: str, *, by=None) -> None:
         """Move between draft, live and ended; each move is logged so open pages follow it."""
         if state not in Story.State.values:
-            raise ValidationError({"state": f"State must be one of {', '.join(Story.State.values)}."})
+            raise ValidationError(
+                {"state": f"State must be one of {', '.join(Story.State.values)}."}
+            )
         with transaction.atomic():
             story = self._lock()
             if story.state == state:
@@ -354,6 +356,34 @@ class Story(models.Model):
                 story._record_change(Change.Kind.STORY)
         self.refresh_from_db()
 
+    def set_tags(self, names, *, by=None) -> None:
+        """Replace the story's tags (by name); logged like other story changes."""
+        with transaction.atomic():
+            story = self._lock()
+            tags = Tag.from_names(names)
+            if {t.pk for t in tags} == set(story.tags.values_list("pk", flat=True)):
+                return
+            story.tags.set(tags)
+            if story.is_public:
+                story._record_change(Change.Kind.STORY)
+        self.refresh_from_db()
+
+    def set_bylines(self, people, *, by=None) -> None:
+        """Replace the bylines with `people`, a list of {"name": ..., "title": ...} in order."""
+        wanted = [(p["name"], p.get("title", "")) for p in people]
+        with transaction.atomic():
+            story = self._lock()
+            if list(story.bylines.values_list("name", "title")) == wanted:
+                return
+            story.bylines.all().delete()
+            for position, (name, title) in enumerate(wanted):
+                byline = Byline(story=story, name=name, title=title, position=position)
+                byline.full_clean(exclude=["story"])
+                byline.save()
+            if story.is_public:
+                story._record_change(Change.Kind.STORY)
+        self.refresh_from_db()
+
     # --- reading --------------------------------------------------------------------------
 
     def timeline(self, newest_first: bool = False) -> list["Update"]:
@@ -364,8 +394,8 @@ class Story(models.Model):
         return updates
 
     def changes_since(self, sequence: int):
-        return self.changes.filter(sequence__gt=sequence).select_related("update").order_by(
-            "sequence"
+        return (
+            self.changes.filter(sequence__gt=sequence).select_related("update").order_by("sequence")
         )
 
     def corrections(self):
@@ -490,12 +520,12 @@ class Update(models.Model):
             kwargs["update_fields"] = {*update_fields, "body_html"}
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return f"{self.story.get_absolute_url()}#{self.anchor}"
+
     @property
     def anchor(self) -> str:
         return f"update-{self.number}" if self.number else f"draft-{self.pk}"
-
-    def get_absolute_url(self):
-        return f"{self.story.get_absolute_url()}#{self.anchor}"
 
     @property
     def is_published(self):
@@ -691,6 +721,14 @@ class Change(models.Model):
         return f"{self.story.slug}#{self.sequence} {self.kind}"
 
 
+class CorrectionSuggestionQuerySet(models.QuerySet):
+    def unresolved(self):
+        return self.filter(resolved_at__isnull=True)
+
+    def resolved(self):
+        return self.filter(resolved_at__isnull=False)
+
+
 class CorrectionSuggestion(models.Model):
     """A reader's note that something in the story is wrong, queued on the story desk."""
 
@@ -704,11 +742,25 @@ class CorrectionSuggestion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = CorrectionSuggestionQuerySet.as_manager()
+
     class Meta:
         ordering = ["resolved_at", "-created_at"]
 
     def __str__(self):
         return f"Suggestion on {self.story.slug} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    def resolve(self, *, by=None) -> bool:
+        """Mark the suggestion handled. False when someone else already had (theirs stands)."""
+        marked = CorrectionSuggestion.objects.filter(pk=self.pk, resolved_at__isnull=True).update(
+            resolved_at=now(), resolved_by=by if by and by.is_authenticated else None
+        )
+        self.refresh_from_db()
+        return bool(marked)
 
 
 class ApiTokenQuerySet(models.QuerySet):

@@ -1,4 +1,4 @@
-"""Strict readers of the environment: a bad value stops start-up with a message naming the variable."""
+"""Strict readers of the environment: a bad value stops start-up, naming the variable."""
 
 import os
 

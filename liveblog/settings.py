@@ -4,7 +4,6 @@ environment through the strict helpers in liveblog.env; `make run` needs no vari
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-
 from django.utils.csp import CSP
 
 from liveblog.env import env_bool, env_database, env_int, env_list, env_str
@@ -179,6 +178,8 @@ LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15)
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 5)
 # On SQLite each server process checks the watched stories' sequences this often.
 LIVE_SQLITE_POLL_SECONDS = 0.25
+# The poll fallback reads a story's sequence at most this often per process (seconds).
+LIVE_POLL_HEAD_SECONDS = 0.25
 # A process stops listening this long after its last stream closed.
 LIVE_HUB_IDLE_SECONDS = 30
 # A stream this many events behind is closed; its reader reconnects and is replayed.

@@ -34,9 +34,7 @@ def make_user(username: str, *, editor: bool = False, **extra) -> User:
 def make_story(*, headline="Service X Is Down", slug=None, state=Story.State.LIVE, **fields):
     from django.utils.text import slugify
 
-    story = Story.objects.create(
-        headline=headline, slug=slug or slugify(headline), **fields
-    )
+    story = Story.objects.create(headline=headline, slug=slug or slugify(headline), **fields)
     if state != Story.State.DRAFT:
         story.set_state(state)
     return story
@@ -98,21 +96,30 @@ def outsider(other_story):
 # --- the browser harness ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module. Module-scoped on purpose: Playwright's sync API keeps an
+    event loop marked running in this thread while it is open, which would leak into later
+    asyncio tests (and into the environment of subprocesses) if it lived for the session."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (see .ci/run)")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop running in this thread; Django's ORM calls made
-    # by the test itself are still plain synchronous calls.
+    # Django's ORM calls made by the test itself are still plain synchronous calls.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

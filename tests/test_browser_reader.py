@@ -27,7 +27,10 @@ def test_a_reader_sees_the_demo_article(page, demo_url):
     assert page.locator(".update__time").first.inner_text().endswith("a.m. ET")
     assert page.locator(".update blockquote").count() >= 2
     assert page.get_by_role("link", name="Suggest a correction").is_visible()
-    assert page.locator(".story__tags li").all_inner_texts()[:2] == ["Cloud Computing", "E-commerce"]
+    assert page.locator(".story__tags li").all_inner_texts()[:2] == [
+        "Cloud Computing",
+        "E-commerce",
+    ]
 
 
 def test_a_permalink_lands_on_its_update(page, demo_url):

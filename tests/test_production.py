@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    unset = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -70,7 +71,9 @@ def test_missing_secret_key_in_production_is_one_clear_line():
     result = run_manage("check", ALLOWED_HOSTS="x")
 
     assert result.returncode == 1
-    assert result.stderr.strip() == "liveblog: cannot start: SECRET_KEY must be set when DEBUG is off"
+    assert (
+        result.stderr.strip() == "liveblog: cannot start: SECRET_KEY must be set when DEBUG is off"
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -95,7 +98,9 @@ def test_an_unreachable_database_is_one_clear_line():
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("liveblog: cannot start: the database (postgresql) is unreachable")
+    assert result.stderr.startswith(
+        "liveblog: cannot start: the database (postgresql) is unreachable"
+    )
 
 
 def test_check_deploy_is_clean_with_production_settings():

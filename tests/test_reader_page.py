@@ -51,13 +51,18 @@ def test_updates_are_labelled_and_timed_in_the_story_timezone(client, story, edi
     html = get_page(client, story)
 
     assert '<a class="update__label" href="#update-1">UPDATE 1</a>' in html
-    assert '<time class="update__time" datetime="2026-07-26T15:40:00+0000">11:40 a.m. ET</time>' in html
+    assert (
+        '<time class="update__time" datetime="2026-07-26T15:40:00+0000">11:40 a.m. ET</time>'
+        in html
+    )
     assert "<strong>errors</strong>" in html
 
 
 def test_a_story_in_another_timezone_shows_its_own_zone(client, editor):
     story = make_story(headline="London Tube Halted", timezone="Europe/London")
-    story.publish_update("Trains stopped.", by=editor, timestamp=datetime(2026, 1, 5, 14, 0, tzinfo=ZoneInfo("UTC")))
+    story.publish_update(
+        "Trains stopped.", by=editor, timestamp=datetime(2026, 1, 5, 14, 0, tzinfo=ZoneInfo("UTC"))
+    )
 
     html = get_page(client, story)
 
@@ -74,7 +79,9 @@ def test_the_article_says_it_has_been_updated_only_after_an_update(client, story
 
 def test_updates_are_chronological_by_default_and_newest_first_on_request(client, story, editor):
     for hour in (9, 10, 11):
-        story.publish_update(f"At {hour}", by=editor, timestamp=datetime(2026, 3, 2, hour, tzinfo=ET))
+        story.publish_update(
+            f"At {hour}", by=editor, timestamp=datetime(2026, 3, 2, hour, tzinfo=ET)
+        )
 
     assert numbers_in_order(get_page(client, story)) == [1, 2, 3]
     newest = get_page(client, story, order="newest")
@@ -85,7 +92,9 @@ def test_updates_are_chronological_by_default_and_newest_first_on_request(client
 
 def test_a_backdated_update_takes_its_place_in_time(client, story, editor):
     story.publish_update("Later", by=editor, timestamp=datetime(2026, 3, 2, 11, tzinfo=ET))
-    story.publish_update("Earlier, posted late", by=editor, timestamp=datetime(2026, 3, 2, 9, tzinfo=ET))
+    story.publish_update(
+        "Earlier, posted late", by=editor, timestamp=datetime(2026, 3, 2, 9, tzinfo=ET)
+    )
 
     assert numbers_in_order(get_page(client, story)) == [2, 1]
 
@@ -131,7 +140,9 @@ def test_an_edited_update_says_when_it_was_updated(client, story, editor):
     html = get_page(client, story)
 
     assert "No typo here" in html
-    assert re.search(r'<p class="update__edited">Updated <time datetime="[^"]+">[^<]+ ET</time>', html)
+    assert re.search(
+        r'<p class="update__edited">Updated <time datetime="[^"]+">[^<]+ ET</time>', html
+    )
 
 
 def test_corrections_are_listed_at_the_foot(client, story, editor):

@@ -12,9 +12,7 @@ def front(request: HttpRequest):
 
 
 def story(request: HttpRequest, slug: str):
-    story = get_object_or_404(
-        Story.objects.public().prefetch_related("bylines", "tags"), slug=slug
-    )
+    story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
     newest_first = request.GET.get("order") == "newest"
     updates = story.timeline(newest_first=newest_first)
     return render(
