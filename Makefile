@@ -25,7 +25,7 @@ run: export DEBUG ?= 1
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) -m uvicorn liveblog.asgi:application --host $(HOST) --port $(PORT)
+	$(PY) -m uvicorn liveblog.asgi:application --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 3
 
 # The whole suite. Browser tests drive /usr/bin/chromium (see .ci/run for installing it).
 test: $(STAMP)

@@ -1,0 +1,47 @@
+"""The Django admin lists and opens stories, updates and revisions for a superuser."""
+
+import pytest
+from django.urls import reverse
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def edited_update(story, editor):
+    update = story.publish_update("First text", by=editor)
+    update.edit("Second text", by=editor, expected_revision=1)
+    return update
+
+
+@pytest.mark.parametrize("model", ["story", "update", "revision", "tag", "change", "apitoken"])
+def test_the_admin_lists_each_model(admin_client, edited_update, model):
+    response = admin_client.get(reverse(f"admin:incidents_{model}_changelist"))
+
+    assert response.status_code == 200
+
+
+def test_the_admin_opens_a_story_with_its_bylines(admin_client, story):
+    response = admin_client.get(reverse("admin:incidents_story_change", args=[story.pk]))
+
+    assert response.status_code == 200
+    assert "Dana Reyes" in response.content.decode()
+
+
+def test_the_admin_opens_an_update_with_its_revisions(admin_client, edited_update):
+    response = admin_client.get(reverse("admin:incidents_update_change", args=[edited_update.pk]))
+
+    assert response.status_code == 200
+    assert "First text" in response.content.decode()
+
+
+def test_a_reporter_cannot_use_the_admin(client, reporter):
+    client.force_login(reporter)
+
+    response = client.get(reverse("admin:incidents_story_changelist"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
