@@ -572,6 +572,17 @@ class Update(models.Model):
             story._record_change(Change.Kind.PUBLISHED, current, at=current.published_at)
         self.refresh_from_db()
 
+    def discard(self, *, by=None) -> None:
+        """Throw away a draft. Published updates are never deleted: they are retracted."""
+        with transaction.atomic():
+            self.story._lock()
+            current = Update.objects.filter(pk=self.pk).first()
+            if current is None:
+                return
+            if not current.is_draft:
+                raise ValidationError("Only a draft can be discarded; retract a published update.")
+            current.delete()
+
     def edit(
         self,
         body: str,

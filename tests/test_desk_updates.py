@@ -529,3 +529,50 @@ def test_cancel_returns_the_row(client, editor, published):
         b'<article class="desk-update desk-update--published"'
     )
     assert Update.objects.get(pk=published.pk).revision == 1
+
+
+# --- discarding drafts ----------------------------------------------------------------------
+
+
+def test_the_author_discards_their_draft(client, reporter, draft):
+    client.force_login(reporter)
+
+    response = client.post(url("discard_draft", draft), headers=HTMX)
+
+    assert response.status_code == 200
+    assert "The draft is discarded." in response.content.decode()
+    assert not Update.objects.filter(pk=draft.pk).exists()
+
+
+def test_an_editor_discards_a_reporters_draft_without_javascript(client, editor, draft):
+    client.force_login(editor)
+
+    response = client.post(url("discard_draft", draft))
+
+    assert response.status_code == 302
+    assert not Update.objects.filter(pk=draft.pk).exists()
+
+
+def test_another_reporter_cannot_discard_a_draft(client, story, draft):
+    colleague = make_user("colleague")
+    Contributor.objects.create(story=story, user=colleague, can_publish=True)
+    client.force_login(colleague)
+
+    assert client.post(url("discard_draft", draft)).status_code == 403
+    assert Update.objects.filter(pk=draft.pk).exists()
+
+
+def test_a_published_update_cannot_be_discarded(client, editor, published):
+    client.force_login(editor)
+
+    response = client.post(url("discard_draft", published), headers=HTMX)
+
+    assert response.status_code == 409
+    assert "retract a published update" in response.content.decode()
+    assert Update.objects.filter(pk=published.pk).exists()
+
+
+def test_discarding_needs_a_post(client, editor, draft):
+    client.force_login(editor)
+
+    assert client.get(url("discard_draft", draft)).status_code == 405

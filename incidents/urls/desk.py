@@ -35,5 +35,6 @@ urlpatterns = [
     path(f"{update}retract/", desk_updates.retract, name="retract"),
     path(f"{update}pin/", desk_updates.pin, name="pin"),
     path(f"{update}publish/", desk_updates.publish_draft, name="publish_draft"),
+    path(f"{update}discard/", desk_updates.discard_draft, name="discard_draft"),
     path(f"{update}history/", desk_history.history, name="history"),
 ]

@@ -273,6 +273,19 @@ def publish_draft(request: HttpRequest, slug: str, pk: int):
     return _timeline_answer(request, story, notice)
 
 
+@desk_login_required
+@require_POST
+def discard_draft(request: HttpRequest, slug: str, pk: int):
+    story, update = _update_for_desk(request, slug, pk)
+    if not update.can_edit(request.user):
+        raise PermissionDenied("Only an editor or the draft's author can discard it.")
+    try:
+        update.discard(by=request.user)
+    except ValidationError as error:
+        return _timeline_answer(request, story, " ".join(error.messages), status=409)
+    return _timeline_answer(request, story, "The draft is discarded.")
+
+
 def _timeline_answer(request, story, notice: str, status=200):
     if request.htmx:
         story.refresh_from_db()
