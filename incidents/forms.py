@@ -144,6 +144,38 @@ class PeopleChoiceField(PersonLabelMixin, forms.ModelMultipleChoiceField):
     pass
 
 
+class BylinesField(forms.CharField):
+    """Bylines typed one person per line as "Name, Title"; cleans to [{"name", "title"}]."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Bylines")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
+        kwargs.setdefault("help_text", "One person per line: Name, Title")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            lines = (f"{p['name']}, {p['title']}" if p["title"] else p["name"] for p in value)
+            return "\n".join(lines)
+        return value
+
+    def clean(self, value):
+        people = []
+        for number, line in enumerate(super().clean(value).splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, _, title = (part.strip() for part in line.partition(","))
+            if not name:
+                raise forms.ValidationError(f"Line {number} needs a name before the comma.")
+            if len(name) > 120 or len(title) > 160:
+                raise forms.ValidationError(
+                    f"Line {number} is too long: names up to 120 characters, titles up to 160."
+                )
+            people.append({"name": name, "title": title})
+        return people
+
+
 class NewStoryForm(StoryForm):
     """The dashboard's create form: the story, who works on it and whose names go on it."""
 
@@ -153,12 +185,7 @@ class NewStoryForm(StoryForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Reporters who may write on this story. Allow publishing on the story desk.",
     )
-    bylines_text = forms.CharField(
-        label="Bylines",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="One person per line: Name, Title",
-    )
+    bylines_text = BylinesField()
     go_live = forms.BooleanField(
         label="Go live now",
         required=False,
@@ -171,22 +198,6 @@ class NewStoryForm(StoryForm):
         self.fields["contributors"].queryset = newsroom_people()
         self.fields["slug"].widget.attrs["data-slug-from"] = "headline"
         self.fields["timezone"].widget.attrs["list"] = "timezones"
-
-    def clean_bylines_text(self):
-        people = []
-        lines = self.cleaned_data.get("bylines_text", "").splitlines()
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            name, _, title = (part.strip() for part in line.partition(","))
-            if not name:
-                raise forms.ValidationError(f"Line {number} needs a name before the comma.")
-            if len(name) > 120 or len(title) > 160:
-                raise forms.ValidationError(
-                    f"Line {number} is too long: names up to 120 characters, titles up to 160."
-                )
-            people.append({"name": name, "title": title})
-        return people
 
     def save(self, commit=True, *, by=None):
         """Create the story with its tags, bylines and contributors in one go."""
@@ -291,9 +302,16 @@ class StoryDetailsForm(forms.Form):
     intro = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text="Markdown."
     )
+    tags_text = forms.CharField(
+        label="Tags", required=False, max_length=600, help_text="Separated by commas"
+    )
+    bylines_text = BylinesField()
 
     def __init__(self, data=None, *, story: Story, **kwargs):
-        initial = {name: getattr(story, name) for name in self.base_fields}
+        initial = {name: getattr(story, name) for name in ("headline", "headline_suffix", "dek")}
+        initial["intro"] = story.intro
+        initial["tags_text"] = ", ".join(tag.name for tag in story.tags.all())
+        initial["bylines_text"] = [{"name": b.name, "title": b.title} for b in story.bylines.all()]
         super().__init__(data, initial=initial, **kwargs)
         if data is not None:
             for name in list(self.fields):

@@ -286,3 +286,51 @@ def test_changes_poll_is_not_for_outsiders(client, outsider, story):
     client.force_login(outsider)
 
     assert client.get(reverse("desk:changes", args=[story.slug])).status_code == 403
+
+
+def test_editor_changes_tags_and_bylines_later(client, editor, story):
+    client.force_login(editor)
+
+    response = client.post(
+        details(story),
+        {
+            "headline": story.headline,
+            "tags_text": "Outages, Messaging",
+            "bylines_text": "Dana Reyes, Technology Editor\nSam Ortiz, Reporter",
+        },
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200
+    assert sorted(story.tags.values_list("name", flat=True)) == ["Messaging", "Outages"]
+    assert list(story.bylines.values_list("name", "title")) == [
+        ("Dana Reyes", "Technology Editor"),
+        ("Sam Ortiz", "Reporter"),
+    ]
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert "<li>Messaging</li>" in page and "Sam Ortiz" in page
+
+
+def test_the_details_form_shows_the_current_tags_and_bylines(client, editor, story):
+    client.force_login(editor)
+
+    page = client.get(reverse("desk:story", args=[story.slug])).content.decode()
+
+    assert 'value="Chat, Outages"' in page
+    assert "Dana Reyes, Technology Editor</textarea>" in page
+
+
+def test_a_byline_without_a_name_is_refused_and_nothing_changes(client, editor, story):
+    client.force_login(editor)
+
+    response = client.post(
+        details(story),
+        {"headline": "Changed headline", "tags_text": "New", "bylines_text": ", Editor"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 400
+    assert b"Line 1 needs a name before the comma." in response.content
+    story.refresh_from_db()
+    assert story.headline == "Chat Service Suffers Global Outage"
+    assert list(story.tags.values_list("name", flat=True)) == ["Chat", "Outages"]

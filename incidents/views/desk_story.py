@@ -1,6 +1,7 @@
 """Desk actions on the story itself: headline and suffix, state, contributors. Editors only."""
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
@@ -43,8 +44,16 @@ def details(request: HttpRequest, slug: str):
     story = _story_for_editor(request, slug)
     form = StoryDetailsForm(request.POST, story=story, auto_id="id_story_%s")
     if form.is_valid() and form.cleaned_data:
+        details = dict(form.cleaned_data)
+        tags = details.pop("tags_text", None)
+        bylines = details.pop("bylines_text", None)
         try:
-            story.change_details(by=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                story.change_details(by=request.user, **details)
+                if tags is not None:
+                    story.set_tags(tags.split(","), by=request.user)
+                if bylines is not None:
+                    story.set_bylines(bylines, by=request.user)
         except ValidationError as error:
             _add_model_errors(form, error)
         else:
