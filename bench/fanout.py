@@ -4,17 +4,22 @@ Run by bench/run.py as its own process (Django reads DATABASE_URL at start):
     python -m bench.fanout --db sqlite --readers 5000 --updates 20
 Prints one JSON line with the results.
 
-The load generator is raw asyncio protocols, one per connection: it only looks for each event's
-`id:` line and notes when it arrived. Latency is measured from the moment the editor's publish
-call starts to the moment a reader's socket received the event.
+The load generator is raw asyncio protocols, one per connection. It shares the machine's cores
+with the servers, so while events arrive it does as little as it can: each read goes into one
+shared buffer, and the bytes are kept with the time they arrived; the `id:` lines are found
+after the run. Latency is measured from the moment the editor's publish call starts to the
+moment the reader's socket delivered the bytes that complete the event. The editor publishes
+from a process of its own, as an editor would, so its work does not hold up the readers'
+event loop (they would otherwise share one interpreter lock).
 """
 
 import argparse
 import asyncio
+import gc
 import json
+import multiprocessing
 import re
 import sys
-import threading
 import time
 
 from bench.common import Server, fresh_database, percentile, raise_open_files, setup_django
@@ -22,42 +27,56 @@ from bench.common import Server, fresh_database, percentile, raise_open_files, s
 ID_LINE = re.compile(rb"(?:^|\n)id: (\d+)\n")
 
 
-class Reader(asyncio.Protocol):
-    __slots__ = ("request", "sink", "ready", "tail", "last", "transport", "status")
+# Readers are served one at a time by the event loop, so one receive buffer does for them all.
+_BUFFER = bytearray(256 * 1024)
+_VIEW = memoryview(_BUFFER)
 
-    def __init__(self, request: bytes, sink: list, ready: asyncio.Future):
+
+class Reader(asyncio.BufferedProtocol):
+    __slots__ = ("request", "ready", "head", "chunks", "transport")
+
+    def __init__(self, request: bytes, ready: asyncio.Future):
         self.request = request
-        self.sink = sink
         self.ready = ready
-        self.tail = b""
-        self.last = 0
+        self.head = b""  # the response until the stream's first `retry:` line
+        self.chunks = []  # (arrival time, bytes), parsed after the run
         self.transport = None
-        self.status = None
 
     def connection_made(self, transport):
         self.transport = transport
         transport.write(self.request)
 
-    def data_received(self, data):
+    def get_buffer(self, sizehint):
+        return _VIEW
+
+    def buffer_updated(self, nbytes):
         now = time.time()
-        buffer = self.tail + data
-        if self.status is None and b"\r\n" in buffer:
-            self.status = buffer[9:12]
-        if not self.ready.done() and b"retry:" in buffer:
-            self.ready.set_result(self.status == b"200")
-        for match in ID_LINE.finditer(buffer):
-            sequence = int(match.group(1))
-            if sequence > self.last:
-                self.last = sequence
-                self.sink.append((sequence, now))
-        self.tail = buffer[-40:]
+        data = bytes(_VIEW[:nbytes])
+        self.chunks.append((now, data))
+        if not self.ready.done():
+            self.head += data
+            if b"retry:" in self.head:
+                self.ready.set_result(self.head[9:12] == b"200")
 
     def connection_lost(self, exc):
         if not self.ready.done():
             self.ready.set_result(False)
 
+    def arrivals(self) -> list[tuple[int, float]]:
+        """(sequence, time) of each event, timed by the read that completed it."""
+        found, tail, last = [], b"", 0
+        for at, data in self.chunks:
+            buffer = tail + data
+            for match in ID_LINE.finditer(buffer):
+                sequence = int(match.group(1))
+                if sequence > last:
+                    last = sequence
+                    found.append((sequence, at))
+            tail = buffer[-40:]
+        return found
 
-async def connect_readers(ports, path, count, sink, concurrency=400):
+
+async def connect_readers(ports, path, count, concurrency=400):
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(concurrency)
     readers, failures = [], 0
@@ -72,7 +91,7 @@ async def connect_readers(ports, path, count, sink, concurrency=400):
             ready = loop.create_future()
             try:
                 _, reader = await loop.create_connection(
-                    lambda: Reader(request, sink, ready), "127.0.0.1", port
+                    lambda: Reader(request, ready), "127.0.0.1", port
                 )
                 ok = await asyncio.wait_for(ready, 60)
             except (OSError, TimeoutError):
@@ -86,16 +105,34 @@ async def connect_readers(ports, path, count, sink, concurrency=400):
     return readers, failures
 
 
-def publish(story_pk, updates, interval, published, done):
+def editor(url, story_pk, updates, interval, pipe):
+    """The editor's process: publishes when told to, and reports when each publish started."""
+    setup_django(url)
     from incidents.models import Story
 
     story = Story.objects.get(pk=story_pk)
+    pipe.send("ready")
+    pipe.recv()
+    published = {}
     for n in range(1, updates + 1):
         started = time.time()
         story.publish_update(f"Benchmark update {n}: **still investigating**.")
         published[story.sequence] = started
         time.sleep(interval)
-    done.set()
+    pipe.send(published)
+
+
+async def _message_from(process, pipe):
+    while not pipe.poll():
+        if not process.is_alive():
+            raise RuntimeError(f"the editor's process ended (exit code {process.exitcode})")
+        await asyncio.sleep(0.1)
+    return pipe.recv()
+
+
+def _received(reader: Reader, sequence: int) -> bool:
+    """Whether the reader's last read holds the event `sequence`."""
+    return bool(reader.chunks) and f"id: {sequence}\n".encode() in reader.chunks[-1][1]
 
 
 def prepare_story(db: str):
@@ -112,41 +149,55 @@ def prepare_story(db: str):
 
 async def run(args, url, story):
     servers = [Server(url).start() for _ in range(args.servers)]
+    process = None
     try:
         ports = [server.port for server in servers]
         path = f"/stories/{story.slug}/events?cursor={story.sequence}"
         # Warm each process (imports, the hub, templates), then take the idle memory.
-        warm_sink = []
-        warm, _ = await connect_readers(ports, path, 4 * len(servers), warm_sink)
+        warm, _ = await connect_readers(ports, path, 4 * len(servers))
         for reader in warm:
             reader.transport.close()
         await asyncio.sleep(1.0)
         idle_mb = sum(server.rss_mb() for server in servers)
 
-        sink: list[tuple[int, float]] = []
+        pipe, child_pipe = multiprocessing.Pipe()
+        process = multiprocessing.get_context("spawn").Process(
+            target=editor, args=(url, story.pk, args.updates, args.interval, child_pipe)
+        )
+        process.start()
         started = time.monotonic()
-        readers, failures = await connect_readers(ports, path, args.readers, sink)
+        readers, failures = await connect_readers(ports, path, args.readers)
         connect_seconds = time.monotonic() - started
         await asyncio.sleep(2.0)
         connected_mb = sum(server.rss_mb() for server in servers)
         threads = sum(server.threads() for server in servers)
+        for reader in readers:
+            reader.chunks.clear()
+        await _message_from(process, pipe)  # the editor is ready
 
-        published: dict[int, float] = {}
-        done = threading.Event()
-        worker = threading.Thread(
-            target=publish, args=(story.pk, args.updates, args.interval, published, done)
-        )
-        worker.start()
-        expected = len(readers) * args.updates
-        while not done.is_set():
-            await asyncio.sleep(0.1)
+        # No collector pauses in the load generator while it times arrivals.
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        pipe.send("go")
+        published: dict[int, float] = await _message_from(process, pipe)
+        process.join()
+        newest = max(published)
         deadline = time.monotonic() + args.drain
-        while len(sink) < expected and time.monotonic() < deadline:
+        while time.monotonic() < deadline and not all(
+            _received(reader, newest) for reader in readers
+        ):
             await asyncio.sleep(0.1)
-        worker.join()
+        gc.enable()
+        gc.unfreeze()
         after_mb = sum(server.rss_mb() for server in servers)
 
-        latencies = [(at - published[seq]) * 1000 for seq, at in sink if seq in published]
+        latencies = [
+            (at - published[seq]) * 1000
+            for reader in readers
+            for seq, at in reader.arrivals()
+            if seq in published
+        ]
         for reader in readers:
             reader.transport.close()
         return {
@@ -172,6 +223,8 @@ async def run(args, url, story):
             "server_threads": threads,
         }
     finally:
+        if process is not None and process.is_alive():
+            process.kill()
         for server in servers:
             server.stop()
 

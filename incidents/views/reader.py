@@ -1,9 +1,20 @@
 """What readers see: the front page and the article. No sign-in, no cookies needed."""
 
+import hashlib
+
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import get_template, render_to_string
+from django.utils.safestring import mark_safe
 
 from incidents.models import Story
+
+# A rendered timeline is kept this long at most. It is never stale before then (see below); the
+# limit only frees the memory of stories nobody reads any more.
+TIMELINE_CACHE_SECONDS = 600
+# The regions of the article that depend on nothing but the story's change log.
+_LOGGED_REGIONS = ("incidents/story.html#timeline", "incidents/story.html#corrections")
 
 
 def front(request: HttpRequest):
@@ -14,14 +25,53 @@ def front(request: HttpRequest):
 def story(request: HttpRequest, slug: str):
     story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
     newest_first = request.GET.get("order") == "newest"
-    updates = story.timeline(newest_first=newest_first)
+    timeline, corrections = logged_regions(story, newest_first)
     return render(
         request,
         "incidents/story.html",
         {
             "story": story,
-            "updates": updates,
             "newest_first": newest_first,
-            "corrections": story.corrections(),
+            "timeline": timeline,
+            "corrections": corrections,
         },
     )
+
+
+def logged_regions(story: Story, newest_first: bool) -> tuple[str, str]:
+    """The timeline and the corrections list, rendered once per change of the story.
+
+    Both change only through the model methods that append to the story's change log, and each
+    of those moves `story.sequence` (and `last_updated_at`) on. So a rendering made when the story
+    had that sequence is exactly what a fresh one gives, for as long as the sequence stands:
+    a new update, an edit, a retraction, a pin or a new timezone moves it on, and the next reader
+    gets a fresh rendering. A hit costs one cache read: no query for the updates, no template.
+
+    One cache entry per story and order, overwritten when the story moves on, so a long story
+    that changes often does not leave a trail of old renderings in memory. The key of the
+    entry's contents also holds the templates' own version, so a deploy that changes them is
+    seen at once even with a cache shared by all processes (Redis)."""
+    order = "newest" if newest_first else "oldest"
+    key = f"reader:logged-regions:{story.pk}:{order}"
+    version = (story.sequence, story.last_updated_at.isoformat(), _templates_version())
+    cached = cache.get(key)
+    if cached is not None and cached[0] == version:
+        return mark_safe(cached[1]), mark_safe(cached[2])  # noqa: S308 - our own template output
+    context = {
+        "story": story,
+        "updates": story.timeline(newest_first=newest_first),
+        "newest_first": newest_first,
+        "corrections": story.corrections(),
+    }
+    timeline, corrections = (render_to_string(name, context) for name in _LOGGED_REGIONS)
+    cache.set(key, (version, str(timeline), str(corrections)), TIMELINE_CACHE_SECONDS)
+    return timeline, corrections
+
+
+def _templates_version() -> str:
+    """A short digest of the templates the cached regions come from. The template loader keeps
+    compiled templates, so this costs a few microseconds."""
+    digest = hashlib.blake2b(digest_size=8)
+    for name in ("incidents/story.html", "incidents/update.html"):
+        digest.update(get_template(name).template.source.encode())
+    return digest.hexdigest()

@@ -6,8 +6,6 @@ no gap and no repeat. The replay may overlap the live feed: the stream subscribe
 change can fall between the two, and drops anything it has already sent.
 """
 
-import asyncio
-
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
@@ -76,13 +74,12 @@ async def _stream(hub: "live.Hub", head: "live.StoryHead", cursor: int):
             yield event.frame
             if event.kind == Change.Kind.ENDED:
                 return
-        heartbeat = live.setting("LIVE_HEARTBEAT_SECONDS", 15)
+        # Per event, the only work per stream: take the hub's frame off the queue and write
+        # those same bytes. The hub also sends the heartbeats (one timer for all streams).
         queue = subscription.queue
         while True:
-            try:
-                async with asyncio.timeout(heartbeat):
-                    event = await queue.get()
-            except TimeoutError:
+            event = await queue.get()
+            if event is live.BEAT:
                 yield live.HEARTBEAT
                 continue
             if event is live.CLOSED:

@@ -1,0 +1,177 @@
+"""The article's timeline and corrections are rendered once per change of the story, not once
+per reader: a reader arriving after another gets the same HTML without the updates being read
+or rendered again, and every change a reader can see shows up on the very next request."""
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from incidents.views import reader
+
+ET = ZoneInfo("America/New_York")
+
+
+def page(client, story, **params):
+    response = client.get(story.get_absolute_url(), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def timeline(html: str) -> str:
+    return re.search(r'<section class="timeline".*?</section>', html, re.S).group(0)
+
+
+def corrections(html: str) -> str:
+    found = re.search(r'<section class="corrections".*?</section>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def queried_tables(client, story, **params) -> str:
+    with CaptureQueriesContext(connection) as queries:
+        page(client, story, **params)
+    return " ".join(query["sql"] for query in queries.captured_queries)
+
+
+@pytest.fixture
+def updates(story, editor):
+    first = story.publish_update(
+        "Users report **errors**.", by=editor, timestamp=datetime(2026, 7, 26, 11, 40, tzinfo=ET)
+    )
+    second = story.publish_update(
+        "Engineers are investigating.",
+        by=editor,
+        timestamp=datetime(2026, 7, 26, 11, 55, tzinfo=ET),
+        status_label="investigating",
+    )
+    return first, second
+
+
+def test_a_second_reader_gets_the_timeline_without_the_updates_being_read_again(
+    client, story, updates
+):
+    first_visit = queried_tables(client, story)
+    second_visit = queried_tables(client, story)
+
+    assert "incidents_update" in first_visit
+    assert "incidents_update" not in second_visit
+    assert "incidents_revision" not in second_visit
+
+
+def test_the_kept_timeline_is_exactly_what_a_fresh_render_gives(client, story, updates, editor):
+    first, _ = updates
+    first.edit(
+        "Users report errors in Europe.",
+        by=editor,
+        expected_revision=1,
+        is_correction=True,
+        correction_note="The first version did not say where.",
+    )
+    for order in ({}, {"order": "newest"}):
+        kept = page(client, story, **order)
+        assert timeline(page(client, story, **order)) == timeline(kept)  # from the cache
+
+        cache.clear()
+        fresh = page(client, story, **order)
+
+        assert timeline(fresh) == timeline(kept)
+        assert corrections(fresh) == corrections(kept) != ""
+
+
+def test_a_new_update_shows_at_once(client, story, updates, editor):
+    page(client, story)
+
+    story.publish_update("Service is coming back.", by=editor)
+
+    html = page(client, story)
+    assert "Service is coming back." in html
+    assert 'id="update-3"' in html
+
+
+def test_an_edit_shows_at_once(client, story, updates, editor):
+    first, _ = updates
+    page(client, story)
+
+    first.edit("Users report errors in Europe.", by=editor, expected_revision=1)
+
+    html = page(client, story)
+    assert "Users report errors in Europe." in html
+    assert "Users report <strong>errors</strong>." not in html
+    assert 'class="update__edited"' in html
+
+
+def test_a_correction_joins_the_corrections_list_at_once(client, story, updates, editor):
+    first, _ = updates
+    assert 'id="corrections"' not in page(client, story)
+
+    first.edit(
+        "Users report errors in Europe.",
+        by=editor,
+        expected_revision=1,
+        is_correction=True,
+        correction_note="The first version did not say where.",
+    )
+
+    assert "The first version did not say where." in corrections(page(client, story))
+
+
+def test_a_retraction_shows_at_once(client, story, updates, editor):
+    _, second = updates
+    page(client, story)
+
+    second.retract("Not confirmed.", by=editor)
+
+    html = page(client, story)
+    assert "This update was retracted" in html
+    assert "Engineers are investigating." not in html
+
+
+def test_a_pin_moves_the_update_to_the_top_at_once(client, story, updates, editor):
+    _, second = updates
+    assert timeline(page(client, story)).index('id="update-1"') < timeline(
+        page(client, story)
+    ).index('id="update-2"')
+
+    second.set_pinned(True, by=editor)
+
+    html = timeline(page(client, story))
+    assert html.index('id="update-2"') < html.index('id="update-1"')
+    assert '<span class="badge badge--pinned">Pinned</span>' in html
+
+
+def test_a_new_timezone_shows_at_once(client, story, updates, editor):
+    assert "11:40 a.m. ET" in page(client, story)
+
+    story.change_details(timezone="Europe/London", by=editor)
+
+    html = timeline(page(client, story))
+    assert "4:40 p.m. BST" in html
+    assert "a.m. ET" not in html
+
+
+def test_each_order_is_kept_apart(client, story, updates):
+    oldest_first = timeline(page(client, story))
+    newest_first = timeline(page(client, story, order="newest"))
+
+    assert oldest_first.index('id="update-1"') < oldest_first.index('id="update-2"')
+    assert newest_first.index('id="update-2"') < newest_first.index('id="update-1"')
+    assert timeline(page(client, story)) == oldest_first
+
+
+def test_the_end_of_coverage_shows_at_once_in_the_header(client, story, updates, editor):
+    page(client, story)
+
+    story.end_coverage(by=editor)
+
+    assert "Live coverage has ended" in page(client, story)
+
+
+def test_new_templates_are_rendered_afresh(client, story, updates, monkeypatch):
+    page(client, story)
+    monkeypatch.setattr(reader, "_templates_version", lambda: "a-deploy-later")
+
+    assert "incidents_update" in queried_tables(client, story)
