@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import transaction
 
 from incidents.models import (
     ApiToken,
@@ -11,6 +12,12 @@ from incidents.models import (
     Tag,
     Update,
 )
+
+
+def _log_admin_change(story: Story, kind: str, update: Update | None = None) -> None:
+    """Admin saves bypass the desk's methods; log them so open pages and caches follow."""
+    with transaction.atomic():
+        story._lock()._record_change(kind, update)
 
 
 class BylineInline(admin.TabularInline):
@@ -34,6 +41,11 @@ class StoryAdmin(admin.ModelAdmin):
     readonly_fields = ["sequence", "last_number", "created_at"]
     inlines = [BylineInline, ContributorInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and form.instance.is_public:
+            _log_admin_change(form.instance, Change.Kind.STORY)
+
 
 class RevisionInline(admin.TabularInline):
     model = Revision
@@ -47,9 +59,18 @@ class UpdateAdmin(admin.ModelAdmin):
     list_display = ["story", "number", "state", "timestamp", "author", "key_event", "pinned"]
     list_filter = ["state", "key_event", "pinned", "status_label"]
     search_fields = ["body", "story__headline"]
-    readonly_fields = ["number", "revision", "published_at", "edited_at", "retracted_at"]
+    # The text and the state change on the desk or through the API, where every edit keeps a
+    # revision and a retraction keeps its notice; here only the flags and the time.
+    readonly_fields = [
+        "body", "state", "number", "revision", "published_at", "edited_at", "retracted_at",
+    ]  # fmt: skip
     raw_id_fields = ["story", "author", "retracted_by"]
     inlines = [RevisionInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and not obj.is_draft:
+            _log_admin_change(obj.story, Change.Kind.EDITED, obj)
 
 
 @admin.register(Revision)

@@ -45,3 +45,29 @@ def test_a_reporter_cannot_use_the_admin(client, reporter):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_an_admin_change_to_an_update_reaches_readers(admin_client, story, edited_update):
+    before = story.changes.count()
+    url = reverse("admin:incidents_update_change", args=[edited_update.pk])
+    page = admin_client.get(url)
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data.update({"key_event": "on", "timestamp_0": "2026-07-26", "timestamp_1": "11:40:00"})
+    data = {k: v for k, v in data.items() if v is not None and v is not False}
+    data.update(
+        {f"revisions-{k}": v for k, v in {"TOTAL_FORMS": 1, "INITIAL_FORMS": 1}.items()}
+        | {
+            "revisions-0-id": edited_update.revisions.get().pk,
+            "revisions-0-update": edited_update.pk,
+        }
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    edited_update.refresh_from_db()
+    assert edited_update.key_event is True
+    assert edited_update.body == "Second text"
+    assert story.changes.count() == before + 1
+    assert "badge--key" in admin_client.get(story.get_absolute_url()).content.decode()
