@@ -143,6 +143,11 @@
       else restore(form);
     });
     root.querySelectorAll("[data-max-chars]").forEach(count);
+    // A headline typed before this script arrived still gets its slug proposed.
+    root.querySelectorAll("[data-slug-from]").forEach(function (slug) {
+      var source = slug.form && slug.form.elements[slug.dataset.slugFrom];
+      if (source && source.value && !slug.value) slug.value = slugify(source.value);
+    });
   }
   document.addEventListener("DOMContentLoaded", function () {
     setUp(document);
