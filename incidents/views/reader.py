@@ -72,6 +72,6 @@ def _templates_version() -> str:
     """A short digest of the templates the cached regions come from. The template loader keeps
     compiled templates, so this costs a few microseconds."""
     digest = hashlib.blake2b(digest_size=8)
-    for name in ("incidents/story.html", "incidents/update.html"):
+    for name in ("incidents/story.html", "incidents/update.html", "incidents/corrections.html"):
         digest.update(get_template(name).template.source.encode())
     return digest.hexdigest()
