@@ -69,6 +69,11 @@ def _local(moment: datetime, tz_name: str) -> datetime:
     return moment.astimezone(tz)
 
 
+def iso_time(moment: datetime) -> str:
+    """UTC, to the second, e.g. 2026-07-26T15:40:00+0000."""
+    return _local(moment, "UTC").strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
 def ap_time(moment: datetime, tz_name: str, with_zone: bool = True) -> str:
     local = _local(moment, tz_name)
     if local.hour == 12 and local.minute == 0:

@@ -256,3 +256,9 @@ def test_the_article_page_shows_update_times_in_the_story_zone(client, story, ed
     assert response.status_code == 200
     assert "5:40 p.m. BST" in response.text
     assert 'datetime="2026-07-15T16:40:00+00' in response.text  # machine-readable, in UTC
+
+
+def test_machine_readable_times_are_utc_to_the_second():
+    moment = datetime(2026, 7, 26, 11, 40, 5, 123456, tzinfo=timefmt.zone("America/New_York"))
+
+    assert timefmt.iso_time(moment) == "2026-07-26T15:40:05+0000"
