@@ -9,7 +9,8 @@ corrections log all read that log.
 
 import hashlib
 import secrets
-from datetime import datetime
+import unicodedata
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -47,11 +48,37 @@ def validate_timezone(value: str) -> None:
         )
 
 
+# The one range of times an update may carry, whatever the entry point: any stored time can then
+# be shown in every timezone and written by every export format.
+EARLIEST_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIMESTAMP = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def validate_timestamp(value: datetime) -> None:
+    if value is not None and not EARLIEST_TIMESTAMP <= value <= LATEST_TIMESTAMP:
+        raise ValidationError(
+            "Choose a time between the years %(first)s and %(last)s.",
+            code="timestamp_range",
+            params={"first": EARLIEST_TIMESTAMP.year, "last": LATEST_TIMESTAMP.year},
+        )
+
+
+def has_visible_text(text: str) -> bool:
+    """False for text of only spaces and invisible characters (U+200B and other format marks)."""
+    return any(
+        not char.isspace() and unicodedata.category(char) not in {"Cf", "Cc", "Zs", "Mn"}
+        for char in text
+    )
+
+
 def validate_update_body(body: str) -> None:
     """Raises a ValidationError on the `body` field, so forms and the API show it in place."""
     limit = settings.UPDATE_MAX_CHARS
     if not body or not body.strip():
         raise ValidationError({"body": ValidationError("An update needs some text.", "required")})
+    if not has_visible_text(body):
+        message = "An update needs some visible text; this one has only invisible characters."
+        raise ValidationError({"body": ValidationError(message, code="invisible")})
     if len(body) > limit:
         message = f"An update can be at most {limit:,} characters; this one has {len(body):,}."
         raise ValidationError({"body": ValidationError(message, code="max_length")})
@@ -156,6 +183,10 @@ class Story(models.Model):
     # The last sequence number in this story's change log, and the last UPDATE number handed out.
     sequence = models.PositiveBigIntegerField(default=0, editable=False)
     last_number = models.PositiveIntegerField(default=0, editable=False)
+
+    # How many tags and bylines a story carries at most (the desk, the API and its document).
+    MAX_TAGS = 20
+    MAX_BYLINES = 10
 
     objects = StoryQuerySet.as_manager()
 
@@ -466,7 +497,7 @@ class Update(models.Model):
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="updates")
     number = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    timestamp = models.DateTimeField(default=now)
+    timestamp = models.DateTimeField(default=now, validators=[validate_timestamp])
     body = models.TextField()
     body_html = models.TextField(editable=False)
     author = models.ForeignKey(
@@ -484,7 +515,7 @@ class Update(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     edited_at = models.DateTimeField(null=True, blank=True, editable=False)
     revision = models.PositiveIntegerField(default=1, editable=False)
-    retraction_reason = models.TextField(blank=True)
+    retraction_reason = models.TextField(max_length=500, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
     retracted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -691,7 +722,7 @@ class Revision(models.Model):
     )
     edited_at = models.DateTimeField(default=now)
     is_correction = models.BooleanField(default=False)
-    correction_note = models.TextField(blank=True)
+    correction_note = models.TextField(max_length=1000, blank=True)
 
     class Meta:
         ordering = ["update", "revision"]
