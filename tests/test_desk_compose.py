@@ -1,10 +1,13 @@
 """The compose box: publish, save a draft, preview, and what is refused."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils.timezone import now
 
 from incidents.models import Change, Contributor, Story, Update
 
@@ -56,6 +59,55 @@ def test_htmx_publish_returns_a_fresh_compose_box_and_the_timeline(client, edito
     new_key = re.search(r'name="idempotency_key" value="(\w+)"', html).group(1)
     assert new_key != key
     assert '<textarea name="body"' in html and "Live now</textarea>" not in html
+
+
+@pytest.fixture
+def long_story(story, editor):
+    """The story with 200 published updates already on its timeline."""
+    moment = now()
+    Update.objects.bulk_create(
+        Update(
+            story=story,
+            number=n,
+            body=f"Update {n}",
+            body_html=f"<p>Update {n}</p>",
+            author=editor,
+            state=Update.State.PUBLISHED,
+            published_at=moment,
+            timestamp=moment - timedelta(minutes=200 - n),
+        )
+        for n in range(1, 201)
+    )
+    Story.objects.filter(pk=story.pk).update(last_number=200)
+    story.refresh_from_db()
+    return story
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "queries"),
+    [
+        # session, user, story, editors group; the model's lock, number, insert, sequence,
+        # change row (+ savepoint and release); the model reads the story back.
+        ({}, 302, 14),
+        # The same, then the answer: a fresh compose box and the timeline (drafts, published).
+        (HTMX, 200, 16),
+    ],
+    ids=["plain", "htmx"],
+)
+def test_publishing_on_a_long_story_costs_a_fixed_number_of_queries(
+    client, editor, long_story, django_assert_num_queries, headers, status, queries
+):
+    client.force_login(editor)
+    if connection.vendor == "postgresql":
+        queries += 1  # NOTIFY, in the same transaction
+
+    with django_assert_num_queries(queries):
+        response = client.post(publish_url(long_story), {"body": "Number 201"}, headers=headers)
+
+    assert response.status_code == status
+    assert long_story.updates.get(number=201).body == "Number 201"
+    if headers:
+        assert response.content.decode().count('<article class="desk-update') == 201
 
 
 def test_double_clicked_publish_makes_one_update(client, editor, story):

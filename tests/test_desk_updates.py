@@ -4,6 +4,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import Contributor, Revision, Update
@@ -290,9 +292,18 @@ def test_correction_without_a_note_is_refused_on_the_note(client, editor, publis
 def test_silent_typo_fix_stays_out_of_the_corrections_log(client, editor, published, story):
     client.force_login(editor)
 
-    edit(client, published, "Power is out in **three** distrcts... fixed")
+    response = edit(client, published, "Power is out in **three** districts, all fixed.")
 
-    assert 'id="corrections"' not in client.get(story.get_absolute_url()).content.decode()
+    assert response.status_code == 302
+    published.refresh_from_db()
+    assert published.revision == 2
+    assert published.body == "Power is out in **three** districts, all fixed."
+    assert not published.revisions.get().is_correction
+    page = client.get(story.get_absolute_url())
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<strong>three</strong> districts, all fixed." in html  # the fix is live
+    assert 'id="corrections"' not in html
 
 
 # --- retraction -----------------------------------------------------------------------------
@@ -384,6 +395,22 @@ def test_editor_pins_and_unpins(client, editor, published, story):
     client.post(url("pin", published), {"pinned": "0"})
     published.refresh_from_db()
     assert not published.pinned
+
+
+def test_the_pin_answer_is_the_timeline_alone(client, editor, published):
+    client.force_login(editor)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url("pin", published), {"pinned": "1"}, headers=HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section class="desk-timeline" id="desk-timeline"')
+    assert "UPDATE 1 is pinned to the top." in html
+    sql = " ".join(q["sql"] for q in queries)
+    # Not the details form (tags), the contributors or the reader suggestions.
+    for table in ("incidents_contributor", "incidents_correctionsuggestion", "incidents_tag"):
+        assert f'FROM "{table}"' not in sql
 
 
 def test_pinning_a_retracted_update_is_refused(client, editor, published):
