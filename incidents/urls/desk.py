@@ -13,6 +13,8 @@ app_name = "desk"
 
 story = "stories/<slug:slug>/"
 update = f"{story}updates/<int:pk>/"
+person = f"{story}contributors/<int:pk>/"
+suggestion = f"{story}suggestions/<int:pk>/"
 
 urlpatterns = [
     path("", desk.dashboard, name="dashboard"),
@@ -26,19 +28,9 @@ urlpatterns = [
     path(f"{story}details/", desk_story.details, name="details"),
     path(f"{story}state/", desk_story.state, name="state"),
     path(f"{story}contributors/", desk_story.add_contributor, name="add_contributor"),
-    path(
-        f"{story}contributors/<int:pk>/publishing/",
-        desk_story.contributor_publishing,
-        name="contributor_publishing",
-    ),
-    path(
-        f"{story}contributors/<int:pk>/remove/",
-        desk_story.remove_contributor,
-        name="remove_contributor",
-    ),
-    path(
-        f"{story}suggestions/<int:pk>/resolve/", desk_suggestions.resolve, name="resolve_suggestion"
-    ),
+    path(f"{person}publishing/", desk_story.contributor_publishing, name="contributor_publishing"),
+    path(f"{person}remove/", desk_story.remove_contributor, name="remove_contributor"),
+    path(f"{suggestion}resolve/", desk_suggestions.resolve, name="resolve_suggestion"),
     path(update, desk_updates.update_row, name="update"),
     path(f"{update}edit/", desk_updates.edit_update, name="edit_update"),
     path(f"{update}retract/", desk_updates.retract, name="retract"),
