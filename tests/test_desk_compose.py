@@ -216,12 +216,24 @@ def test_reporter_allowed_to_publish_can_publish(client, reporter, story):
     Contributor.objects.filter(user=reporter).update(can_publish=True)
     client.force_login(reporter)
 
-    response = client.post(publish_url(story), {"body": "Scoop", "pinned": "on"})
+    response = client.post(publish_url(story), {"body": "Scoop"})
 
     update = story.updates.get()
     assert response.status_code == 302
     assert update.number == 1 and update.author == reporter
-    assert not update.pinned  # pinning stays an editor's call
+
+
+def test_reporter_who_may_publish_is_refused_a_pin_as_by_the_api(client, reporter, story):
+    """Pinning stays an editor's call. The desk used to drop a reporter's pin silently while
+    the API refused it; both now get the model's refusal."""
+    Contributor.objects.filter(user=reporter).update(can_publish=True)
+    client.force_login(reporter)
+
+    response = client.post(publish_url(story), {"body": "Scoop", "pinned": "on"})
+
+    assert response.status_code == 403
+    assert b"Only editors can pin an update." in response.content
+    assert not story.updates.exists()
 
 
 def test_reporter_saves_a_draft(client, reporter, story):

@@ -250,6 +250,36 @@ def test_only_editors_manage_contributors(client, request, who, story):
     assert not Contributor.objects.filter(story=story, user=user, can_publish=True).exists()
 
 
+@pytest.mark.parametrize("action", ["contributor_publishing", "remove_contributor"])
+def test_a_reporter_cannot_change_contributors(client, reporter, story, action):
+    contributor = Contributor.objects.get(user=reporter)
+    client.force_login(reporter)
+
+    response = client.post(
+        reverse(f"desk:{action}", args=[story.slug, contributor.pk]), {"can_publish": "1"}
+    )
+
+    assert response.status_code == 403
+    assert b"Only editors can do that." in response.content
+    contributor.refresh_from_db()
+    assert not contributor.can_publish
+
+
+def test_more_tags_than_the_model_allows_are_refused_on_the_tags_field(client, editor, story):
+    client.force_login(editor)
+    tags = ", ".join(f"Tag {n}" for n in range(Story.MAX_TAGS + 1))
+
+    response = client.post(
+        details(story), {"headline": story.headline, "tags_text": tags}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f"A story has at most {Story.MAX_TAGS} tags." in html
+    assert html.index("A story has at most") > html.index('name="tags_text"')  # by its box
+    assert sorted(story.tags.values_list("name", flat=True)) == ["Chat", "Outages"]
+
+
 def test_reporter_does_not_see_editor_panels(client, reporter, story):
     client.force_login(reporter)
 

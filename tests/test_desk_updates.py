@@ -426,7 +426,11 @@ def test_pinning_a_retracted_update_is_refused(client, editor, published):
 def test_reporter_cannot_pin(client, reporter, published):
     client.force_login(reporter)
 
-    assert client.post(url("pin", published), {"pinned": "1"}).status_code == 403
+    response = client.post(url("pin", published), {"pinned": "1"})
+
+    assert response.status_code == 403
+    assert b"Only editors can do that." in response.content  # the model's sentence
+    assert b"masthead" in response.content  # on the site's 403 page
     published.refresh_from_db()
     assert not published.pinned
 
@@ -472,6 +476,25 @@ def test_reporter_allowed_to_publish_publishes_their_draft(client, reporter, dra
 
     draft.refresh_from_db()
     assert draft.number == 1
+
+
+def test_reporter_who_may_publish_publishes_only_their_own_drafts(client, reporter, story):
+    colleague = make_user("cora", first_name="Cora")
+    Contributor.objects.create(story=story, user=colleague)
+    theirs = story.save_draft("Cora's draft", by=colleague)
+    mine = story.save_draft("Rory's draft", by=reporter)
+    Contributor.objects.filter(user=reporter).update(can_publish=True)
+    client.force_login(reporter)
+
+    desk = client.get(reverse("desk:story", args=[story.slug])).content.decode()
+    response = client.post(url("publish_draft", theirs))
+
+    assert f'action="{url("publish_draft", mine)}"' in desk
+    assert f'action="{url("publish_draft", theirs)}"' not in desk  # no button that would 403
+    assert response.status_code == 403
+    assert "Only an editor can publish someone else’s draft." in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.is_draft
 
 
 def test_publishing_a_draft_on_an_ended_story_is_refused(client, editor, draft, story):

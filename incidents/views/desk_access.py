@@ -1,8 +1,11 @@
 """Who may open which desk, and the small pieces every desk view shares.
 
 Each desk view starts with one of the loaders here (`story_for_desk`, `story_for_editor`,
-`update_for_desk`): it answers 404 for a story or update that is not there and 403, with a
-sentence saying why, for someone who does not work on the story.
+`update_for_desk`): it answers 404 for a story or update that is not there and 403, with the
+model's sentence saying why, for someone who may not open it. Whether someone may *do* a thing
+is the model method's question (it raises PermissionDenied); a view asks first only where it
+shows a form that person may not use (an editor's panel, the edit or retract form), so that
+they are refused before their input is judged.
 """
 
 from functools import wraps
@@ -11,16 +14,13 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, resolve_url
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
-from incidents.models import Story, Update, user_is_editor
-
-NOT_ON_STORY = "You are not on this story’s desk. Ask an editor to add you as a contributor."
-EDITORS_ONLY = "Only editors can do that."
+from incidents.models import Story, Update
 
 
 def desk_login_required(view):
@@ -40,22 +40,17 @@ def desk_login_required(view):
     return wrapper
 
 
-def require_editor(request: HttpRequest) -> None:
-    if not user_is_editor(request.user):
-        raise PermissionDenied(EDITORS_ONLY)
-
-
 def story_for_desk(request: HttpRequest, slug: str) -> Story:
     """The story, if the signed-in user works on it; 403 for anyone else, 404 if none."""
     story = get_object_or_404(Story, slug=slug)
-    if not story.can_contribute(request.user):
-        raise PermissionDenied(NOT_ON_STORY)
+    story.require_contributor(request.user)
     return story
 
 
 def story_for_editor(request: HttpRequest, slug: str) -> Story:
+    """The story, for an editor's panel; 403 for a reporter, who does not see those panels."""
     story = story_for_desk(request, slug)
-    require_editor(request)
+    story.require_editor(request.user)
     return story
 
 
@@ -68,15 +63,18 @@ def update_for_desk(request: HttpRequest, slug: str, pk: int) -> tuple[Story, Up
 
 
 def mark_editable(update: Update, user) -> Update:
-    """Say on the update whether this user may edit it, for the row's Edit button."""
+    """Say on the update what this user may do with it, for the row's Edit and Publish."""
     update.desk_can_edit = update.can_edit(user)
+    update.desk_can_publish = update.is_draft and update.can_publish(user)
     return update
 
 
-def add_model_errors(form, error: ValidationError) -> None:
-    """Show a model method's ValidationError on the form: on its field where the form has one."""
+def add_model_errors(form, error: ValidationError, fields: dict | None = None) -> None:
+    """Show a model method's ValidationError on the form: on its field where the form has one
+    (`fields` maps a model name to the form's, e.g. {"tags": "tags_text"})."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
+            field = (fields or {}).get(field, field)
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)

@@ -1,13 +1,13 @@
 """The desk's compose box: publish an update, save a draft, and the live preview."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.timezone import now
 from django.views.decorators.http import require_POST
 
 from incidents.forms import ComposeForm, UpdateForm
-from incidents.models import Story, Update, user_is_editor
+from incidents.models import Story, Update
 from incidents.rendering import render_markdown
 from incidents.views.desk_access import (
     add_model_errors,
@@ -21,11 +21,6 @@ from incidents.views.desk_regions import (
     render_desk,
     render_region,
     timeline_context,
-)
-
-MAY_NOT_PUBLISH = (
-    "An editor has not allowed you to publish on this story yet. Save it as a draft and an "
-    "editor can publish it."
 )
 
 
@@ -43,8 +38,6 @@ def save_draft(request: HttpRequest, slug: str):
 
 def _compose(request: HttpRequest, slug: str, *, publish: bool):
     story = story_for_desk(request, slug)
-    if publish and not story.can_publish(request.user):
-        raise PermissionDenied(MAY_NOT_PUBLISH)
     form = ComposeForm(request.POST, story=story, auto_id="id_compose_%s")
     update = _write(request, story, form, publish) if form.is_valid() else None
     if update is None:
@@ -63,8 +56,10 @@ def _compose(request: HttpRequest, slug: str, *, publish: bool):
 
 
 def _write(request: HttpRequest, story: Story, form: ComposeForm, publish: bool) -> Update | None:
-    """Publish or keep the update; None, with the model's objections on the form, if refused.
-    The model method refreshes `story`, so the answer shows the story as it is now."""
+    """Publish or keep the update; None, with the model's objections on the form, if it refuses
+    the input. The model refuses a person (who may not publish, or pin) with PermissionDenied:
+    the desk's 403 page, with the model's sentence. It also refreshes `story`, so the answer
+    shows the story as it is now."""
     data = form.cleaned_data
     write = story.publish_update if publish else story.save_draft
     try:
@@ -74,7 +69,7 @@ def _write(request: HttpRequest, story: Story, form: ComposeForm, publish: bool)
             timestamp=data["timestamp"],
             status_label=data["status_label"],
             key_event=data["key_event"],
-            pinned=data["pinned"] and user_is_editor(request.user),
+            pinned=data["pinned"],
             idempotency_key=data["idempotency_key"],
         )
     except ValidationError as error:

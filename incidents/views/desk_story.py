@@ -1,12 +1,13 @@
 """Desk actions on the story itself: headline and suffix, state, contributors. Editors only.
 
-An htmx answer is the region that changed (the story header or the contributors panel) with
-only what that region shows; a plain post goes back to the desk with a notice, or, refused,
-redraws the desk page with the errors.
+The model methods (`story.revise`, `story.set_state`, `story.add_contributor`...) refuse anyone
+else with PermissionDenied; the details and contributor forms also ask first, so a reporter is
+refused before their input is judged. An htmx answer is the region that changed (the story
+header or the contributors panel) with only what that region shows; a plain post goes back to
+the desk with a notice, or, refused, redraws the desk page with the errors.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from incidents.views.desk_access import (
     add_model_errors,
     back_to_desk,
     desk_login_required,
+    story_for_desk,
     story_for_editor,
 )
 from incidents.views.desk_regions import (
@@ -75,18 +77,17 @@ def details(request: HttpRequest, slug: str):
 
 
 def _save_details(request: HttpRequest, story: Story, form: StoryDetailsForm) -> bool:
+    """One revision of the story, however many fields changed; False, with the model's
+    objections on the form, if it refuses the input."""
     details = dict(form.cleaned_data)
-    tags = details.pop("tags_text", None)
-    bylines = details.pop("bylines_text", None)
+    if "tags_text" in details:
+        details["tags"] = details.pop("tags_text").split(",")
+    if "bylines_text" in details:
+        details["bylines"] = details.pop("bylines_text")
     try:
-        with transaction.atomic():
-            story.change_details(by=request.user, **details)
-            if tags is not None:
-                story.set_tags(tags.split(","), by=request.user)
-            if bylines is not None:
-                story.set_bylines(bylines, by=request.user)
+        story.revise(by=request.user, **details)
     except ValidationError as error:
-        add_model_errors(form, error)
+        add_model_errors(form, error, {"tags": "tags_text", "bylines": "bylines_text"})
         return False
     return True
 
@@ -94,7 +95,7 @@ def _save_details(request: HttpRequest, story: Story, form: StoryDetailsForm) ->
 @desk_login_required
 @require_POST
 def state(request: HttpRequest, slug: str):
-    story = story_for_editor(request, slug)
+    story = story_for_desk(request, slug)
     wanted = request.POST.get("state", "")
     try:
         story.set_state(wanted, by=request.user)
@@ -112,35 +113,36 @@ def add_contributor(request: HttpRequest, slug: str):
     form = ContributorForm(request.POST, story=story, auto_id="id_contributor_%s")
     if not form.is_valid():
         return _contributors_answer(request, story, status=400, form=form)
-    user = form.cleaned_data["user"]
-    Contributor.objects.get_or_create(
-        story=story, user=user, defaults={"can_publish": form.cleaned_data["can_publish"]}
-    )
-    notice = f"{user.get_full_name() or user.username} can now work on this story."
+    user, can_publish = form.cleaned_data["user"], form.cleaned_data["can_publish"]
+    contributor = story.add_contributor(user, can_publish=can_publish, by=request.user)
+    notice = f"{contributor.display_name} can now work on this story."
     return _contributors_answer(request, story, notice)
+
+
+def _contributor(story: Story, pk: int) -> Contributor:
+    """One of this story's contributors (404 for anyone else's)."""
+    return get_object_or_404(story.contributors.select_related("user"), pk=pk)
 
 
 @desk_login_required
 @require_POST
 def contributor_publishing(request: HttpRequest, slug: str, pk: int):
-    story = story_for_editor(request, slug)
-    contributor = get_object_or_404(story.contributors.select_related("user"), pk=pk)
-    contributor.can_publish = request.POST.get("can_publish") == "1"
-    contributor.save(update_fields=["can_publish"])
-    name = contributor.user.get_full_name() or contributor.user.username
+    story = story_for_desk(request, slug)
+    user = _contributor(story, pk).user
+    may = request.POST.get("can_publish") == "1"
+    contributor = story.set_contributor_publishing(user, may, by=request.user)
     if contributor.can_publish:
-        notice = f"{name} may now publish on this story."
+        notice = f"{contributor.display_name} may now publish on this story."
     else:
-        notice = f"{name} now writes drafts only."
+        notice = f"{contributor.display_name} now writes drafts only."
     return _contributors_answer(request, story, notice)
 
 
 @desk_login_required
 @require_POST
 def remove_contributor(request: HttpRequest, slug: str, pk: int):
-    story = story_for_editor(request, slug)
-    contributor = get_object_or_404(story.contributors.select_related("user"), pk=pk)
-    name = contributor.user.get_full_name() or contributor.user.username
-    contributor.delete()
-    notice = f"{name} is no longer on this story."
+    story = story_for_desk(request, slug)
+    contributor = _contributor(story, pk)
+    story.remove_contributor(contributor.user, by=request.user)
+    notice = f"{contributor.display_name} is no longer on this story."
     return _contributors_answer(request, story, notice)

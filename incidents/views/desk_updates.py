@@ -1,9 +1,10 @@
 """Desk actions on one update: edit in place (with conflicts), retract, pin, publish a draft,
 discard a draft. An htmx answer is the update's row or the timeline; a plain post goes back to
-the desk with a notice."""
+the desk with a notice. Who may do each is the model method's rule: it raises PermissionDenied,
+which the desk shows as its 403 page with the model's sentence."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +18,6 @@ from incidents.views.desk_access import (
     back_to_desk,
     desk_login_required,
     desk_url,
-    require_editor,
     update_for_desk,
 )
 from incidents.views.desk_regions import render_region, roles, row_context, timeline_context
@@ -78,18 +78,11 @@ def _render_edit(request, story, update, form, status=200, **extra):
     return render(request, template, context, status=status)
 
 
-def _check_may_edit(request: HttpRequest, update: Update) -> None:
-    if not update.desk_can_edit:
-        if update.author_id == request.user.pk and not update.is_draft:
-            raise PermissionDenied("This update has been published; only editors can change it.")
-        raise PermissionDenied("Reporters can change only their own drafts.")
-
-
 @desk_login_required
 @require_http_methods(["GET", "POST"])
 def edit_update(request: HttpRequest, slug: str, pk: int):
     story, update = update_for_desk(request, slug, pk)
-    _check_may_edit(request, update)
+    update.require_editable(request.user)  # before the form: 403, not their input judged
     if update.is_retracted:
         notice = "This update was retracted, so it can no longer be edited."
         if request.htmx:
@@ -153,7 +146,7 @@ def _conflict(request, story, current: Update, yours: EditUpdateForm):
 @require_http_methods(["GET", "POST"])
 def retract(request: HttpRequest, slug: str, pk: int):
     story, update = update_for_desk(request, slug, pk)
-    require_editor(request)
+    story.require_editor(request.user)  # before the form: 403, not their input judged
     form = RetractForm(request.POST or None, auto_id=f"id_r{update.pk}_%s")
     if request.method == "GET":
         return _render_retract(request, story, update, form, 200)
@@ -185,7 +178,6 @@ def _render_retract(request, story, update, form, status):
 @require_POST
 def pin(request: HttpRequest, slug: str, pk: int):
     story, update = update_for_desk(request, slug, pk)
-    require_editor(request)
     pinned = request.POST.get("pinned") == "1"
     try:
         update.set_pinned(pinned, by=request.user)
@@ -200,8 +192,6 @@ def pin(request: HttpRequest, slug: str, pk: int):
 @require_POST
 def publish_draft(request: HttpRequest, slug: str, pk: int):
     story, update = update_for_desk(request, slug, pk)
-    if not story.can_publish(request.user):
-        raise PermissionDenied("An editor has not allowed you to publish on this story yet.")
     was_draft = update.is_draft
     try:
         update.publish(by=request.user)
@@ -218,8 +208,6 @@ def publish_draft(request: HttpRequest, slug: str, pk: int):
 @require_POST
 def discard_draft(request: HttpRequest, slug: str, pk: int):
     story, update = update_for_desk(request, slug, pk)
-    if not update.desk_can_edit:
-        raise PermissionDenied("Only an editor or the draft's author can discard it.")
     try:
         update.discard(by=request.user)
     except ValidationError as error:
