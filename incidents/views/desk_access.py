@@ -69,15 +69,25 @@ def mark_editable(update: Update, user) -> Update:
     return update
 
 
-def add_model_errors(form, error: ValidationError, fields: dict | None = None) -> None:
+def add_model_errors(form, error: ValidationError, field_names: dict | None = None) -> None:
     """Show a model method's ValidationError on the form: on its field where the form has one
-    (`fields` maps a model name to the form's, e.g. {"tags": "tags_text"})."""
+    (`field_names` maps a model name to the form's, e.g. {"tags": "tags_text"})."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
-            field = (fields or {}).get(field, field)
+            field = (field_names or {}).get(field, field)
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def model_call(form, method, *args, field_names: dict | None = None, **kwargs):
+    """Call a model method with a form's input: what it returns, or None with the model's
+    ValidationError shown on the form (see add_model_errors for `field_names`)."""
+    try:
+        return method(*args, **kwargs)
+    except ValidationError as error:
+        add_model_errors(form, error, field_names)
+        return None
 
 
 def desk_url(story: Story, anchor: str = "") -> str:

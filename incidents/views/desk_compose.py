@@ -1,7 +1,6 @@
 """The desk's compose box: publish an update, save a draft, and the live preview."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.timezone import now
 from django.views.decorators.http import require_POST
@@ -10,9 +9,9 @@ from incidents.forms import ComposeForm, UpdateForm
 from incidents.models import Story, Update
 from incidents.rendering import render_markdown
 from incidents.views.desk_access import (
-    add_model_errors,
     back_to_desk,
     desk_login_required,
+    model_call,
     story_for_desk,
 )
 from incidents.views.desk_regions import (
@@ -62,19 +61,9 @@ def _write(request: HttpRequest, story: Story, form: ComposeForm, publish: bool)
     shows the story as it is now."""
     data = form.cleaned_data
     write = story.publish_update if publish else story.save_draft
-    try:
-        return write(
-            data["body"],
-            by=request.user,
-            timestamp=data["timestamp"],
-            status_label=data["status_label"],
-            key_event=data["key_event"],
-            pinned=data["pinned"],
-            idempotency_key=data["idempotency_key"],
-        )
-    except ValidationError as error:
-        add_model_errors(form, error)
-        return None
+    options = ("timestamp", "status_label", "key_event", "pinned", "idempotency_key")
+    fields = {name: data[name] for name in options}
+    return model_call(form, write, data["body"], by=request.user, **fields)
 
 
 @desk_login_required

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 from incidents.forms import ContributorForm, StoryDetailsForm
 from incidents.models import Contributor, Story
 from incidents.views.desk_access import (
-    add_model_errors,
     back_to_desk,
     desk_login_required,
+    model_call,
     story_for_desk,
     story_for_editor,
 )
@@ -29,6 +29,8 @@ from incidents.views.desk_regions import (
     render_region,
 )
 
+# The model's names for what the details form calls tags_text and bylines_text.
+MODEL_TO_FORM = {"tags": "tags_text", "bylines": "bylines_text"}
 STATE_NOTICES = {
     Story.State.LIVE: "The story is live: readers can follow it now.",
     Story.State.ENDED: "Live coverage has ended. Readers see that at the top of the story.",
@@ -84,12 +86,8 @@ def _save_details(request: HttpRequest, story: Story, form: StoryDetailsForm) ->
         details["tags"] = details.pop("tags_text").split(",")
     if "bylines_text" in details:
         details["bylines"] = details.pop("bylines_text")
-    try:
-        story.revise(by=request.user, **details)
-    except ValidationError as error:
-        add_model_errors(form, error, {"tags": "tags_text", "bylines": "bylines_text"})
-        return False
-    return True
+    revised = model_call(form, story.revise, by=request.user, field_names=MODEL_TO_FORM, **details)
+    return revised is not None
 
 
 @desk_login_required

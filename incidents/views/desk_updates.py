@@ -3,6 +3,8 @@ discard a draft. An htmx answer is the update's row or the timeline; a plain pos
 the desk with a notice. Who may do each is the model method's rule: it raises PermissionDenied,
 which the desk shows as its 403 page with the model's sentence."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -18,6 +20,7 @@ from incidents.views.desk_access import (
     back_to_desk,
     desk_login_required,
     desk_url,
+    story_for_desk,
     update_for_desk,
 )
 from incidents.views.desk_regions import render_region, roles, row_context, timeline_context
@@ -174,15 +177,29 @@ def _render_retract(request, story, update, form, status):
     return response
 
 
+def _conflicts_on_the_timeline(view):
+    """The model refused the action as things stand (the update was retracted meanwhile, the
+    story ended, the draft is gone): answer with the timeline as it is now and the model's
+    sentence, status 409."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, pk: int):
+        try:
+            return view(request, slug, pk)
+        except ValidationError as error:
+            story = story_for_desk(request, slug)
+            return _timeline_answer(request, story, " ".join(error.messages), status=409)
+
+    return wrapper
+
+
 @desk_login_required
 @require_POST
+@_conflicts_on_the_timeline
 def pin(request: HttpRequest, slug: str, pk: int):
     story, update = update_for_desk(request, slug, pk)
     pinned = request.POST.get("pinned") == "1"
-    try:
-        update.set_pinned(pinned, by=request.user)
-    except ValidationError as error:
-        return _timeline_answer(request, story, " ".join(error.messages), status=409)
+    update.set_pinned(pinned, by=request.user)
     label = f"UPDATE {update.number}" if update.number else "The draft"
     notice = f"{label} is pinned to the top." if pinned else f"{label} is no longer pinned."
     return _timeline_answer(request, story, notice)
@@ -190,13 +207,11 @@ def pin(request: HttpRequest, slug: str, pk: int):
 
 @desk_login_required
 @require_POST
+@_conflicts_on_the_timeline
 def publish_draft(request: HttpRequest, slug: str, pk: int):
     story, update = update_for_desk(request, slug, pk)
     was_draft = update.is_draft
-    try:
-        update.publish(by=request.user)
-    except ValidationError as error:
-        return _timeline_answer(request, story, " ".join(error.messages), status=409)
+    update.publish(by=request.user)
     if was_draft:
         notice = f"The draft is published as UPDATE {update.number}."
     else:
@@ -206,10 +221,8 @@ def publish_draft(request: HttpRequest, slug: str, pk: int):
 
 @desk_login_required
 @require_POST
+@_conflicts_on_the_timeline
 def discard_draft(request: HttpRequest, slug: str, pk: int):
     story, update = update_for_desk(request, slug, pk)
-    try:
-        update.discard(by=request.user)
-    except ValidationError as error:
-        return _timeline_answer(request, story, " ".join(error.messages), status=409)
+    update.discard(by=request.user)
     return _timeline_answer(request, story, "The draft is discarded.")
