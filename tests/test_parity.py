@@ -65,15 +65,19 @@ def _actions(cast: Cast) -> dict[str, Action]:
             ("publish/", {"body": "Service restored."}),
             ("POST", "/updates", {"body": "Service restored."}),
         ),
+        "publish pinned": Action(
+            ("publish/", {"body": "Read this first.", "pinned": "on"}),
+            ("POST", "/updates", {"body": "Read this first.", "pinned": True}),
+        ),
         "draft": Action(
             ("draft/", {"body": "A draft."}),
             ("POST", "/updates", {"body": "A draft.", "draft": True}),
         ),
         "publish someone else's draft": Action(
-            (f"updates/{draft.pk}/publish/", {}), ("POST", f"/drafts/{draft.pk}/publish", None)
+            (f"updates/{draft.pk}/publish/", {}), ("POST", f"/drafts/{draft.pk}/publish", {})
         ),
         "publish own draft": Action(
-            (f"updates/{own.pk}/publish/", {}), ("POST", f"/drafts/{own.pk}/publish", None)
+            (f"updates/{own.pk}/publish/", {}), ("POST", f"/drafts/{own.pk}/publish", {})
         ),
         "discard a draft": Action(
             (f"updates/{draft.pk}/discard/", {}), ("DELETE", f"/drafts/{draft.pk}", None)
@@ -150,6 +154,7 @@ PUBLISHERS = {"editor", "publisher"}
 WRITERS = {"editor", "publisher", "reporter"}
 EXPECTED = {
     "publish": PUBLISHERS,
+    "publish pinned": EDITORS,
     "draft": WRITERS,
     "publish someone else's draft": EDITORS,
     "publish own draft": PUBLISHERS,
