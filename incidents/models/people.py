@@ -33,6 +33,18 @@ def actor(user):
     return user if user is not None and user.is_authenticated else None
 
 
+def who_acted(related_name: str = "+", **options) -> models.ForeignKey:
+    """A reference to the person who did something; kept (as empty) when the account goes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+        **options,
+    )
+
+
 def require(by, allowed: bool, message: str) -> None:
     """Refuse a person who may not act. `by=None` is the system itself (demo data, commands):
     views and the API always pass the request's user, signed in or not."""
