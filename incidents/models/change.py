@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.timezone import now
 
-from incidents.models.people import who_acted
+from incidents.models.people import person_name, who_acted
 
 NOTIFY_CHANNEL = "liveblog_changes"
 
@@ -43,6 +43,4 @@ class Change(models.Model):
 
     @property
     def actor_name(self) -> str:
-        if self.actor is None:
-            return "the system"
-        return self.actor.get_full_name() or self.actor.get_username()
+        return "the system" if self.actor is None else person_name(self.actor)
