@@ -331,6 +331,20 @@ def test_preview_warns_of_an_oversized_update(client, editor, story):
     assert b"Too long to publish: 11 characters" in response.content
 
 
+def test_preview_says_what_publish_would_of_a_time_out_of_range(client, editor, story):
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("desk:preview", args=[story.slug]),
+        {"body": "Backdated", "timestamp": "1969-06-01T00:00"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200
+    assert b"Choose a time between the years 1970 and 2100." in response.content
+    assert b"Preview, as readers will see it" not in response.content
+
+
 def test_preview_is_not_for_outsiders(client, outsider, story):
     client.force_login(outsider)
 

@@ -1,12 +1,14 @@
 """The desk's compose box: publish an update, save a draft, and the live preview."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.timezone import now
 from django.views.decorators.http import require_POST
 
 from incidents.forms import ComposeForm, UpdateForm
 from incidents.models import Story, Update
+from incidents.models.validators import check_update_fields
 from incidents.rendering import render_markdown
 from incidents.views.desk_access import (
     back_to_desk,
@@ -76,15 +78,20 @@ def preview(request: HttpRequest, slug: str):
     if len(body) > settings.UPDATE_MAX_CHARS:
         context["too_long"] = len(body)
     elif body.strip():
-        context["preview"] = _preview_update(request, story, body)
+        try:
+            context["preview"] = _preview_update(request, story, body)
+        except ValidationError as error:
+            context["preview_errors"] = error.messages  # what Publish would say
     return render_region(request, "preview", context)
 
 
 def _preview_update(request: HttpRequest, story: Story, body: str) -> Update:
-    """An unsaved update as it would look: the edited update's number and time, or the next."""
+    """An unsaved update as it would look: the edited update's number and time, or the next.
+    A time or status the model would refuse raises its ValidationError."""
     form = UpdateForm(request.POST, story=story)
     form.is_valid()  # only for the cleaned time and status; the body was judged by the caller
     data = form.cleaned_data
+    check_update_fields(timestamp=data.get("timestamp"), status_label=data.get("status_label"))
     pk = request.POST.get("update", "")
     existing = story.updates.filter(pk=int(pk)).first() if pk.isdigit() else None
     return Update(
