@@ -171,7 +171,7 @@ LOGGING = {
     },
 }
 
-# --- Live delivery (incidents/live.py) -------------------------------------------------------
+# --- Live delivery (incidents/live/) -------------------------------------------------------
 # A comment line on an idle event stream, so proxies and browsers keep it open.
 LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15)
 # How often a reader's page polls when it cannot keep an event stream open.
@@ -186,6 +186,8 @@ LIVE_HUB_IDLE_SECONDS = 30
 LIVE_QUEUE_LIMIT = 500
 # Rendered events each process keeps per watched story, to replay reconnecting readers.
 LIVE_REPLAY_MEMORY = 200
+# Garbage-collector thresholds for server processes with open streams (see live/hub.py).
+LIVE_GC_THRESHOLDS = (50_000, 50, 1_000)
 
 # Site identity, used in feeds, exports and the page footer.
 SITE_NAME = env_str("SITE_NAME", "The Live Desk")

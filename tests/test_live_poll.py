@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from incidents import live
-from incidents.views.poll import POLL_CACHE_CONTROL
+from incidents.live.heads import forget_story_heads
+from incidents.live.poll import POLL_CACHE_CONTROL
 from tests.conftest import make_story
 
 
@@ -13,9 +13,9 @@ from tests.conftest import make_story
 def fresh_heads(settings):
     """Every poll here reads the database: the per-process head cache has its own test."""
     settings.LIVE_POLL_HEAD_SECONDS = 0
-    live.forget_story_heads()
+    forget_story_heads()
     yield
-    live.forget_story_heads()
+    forget_story_heads()
 
 
 def poll_url(story, since=None):

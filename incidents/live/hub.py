@@ -1,191 +1,30 @@
-"""Live delivery: one hub per server process fans each change out to that process's open streams.
-
-A change travels from the database to readers like this:
-
-1. A model method commits a `Change` row and bumps `Story.sequence` (on PostgreSQL it also sends
-   NOTIFY in the same transaction).
-2. The hub of every server process learns that a story's sequence grew: from LISTEN on
-   PostgreSQL, or on SQLite from one query of the watched stories' sequences at most every
-   `LIVE_SQLITE_POLL_SECONDS`.
-3. It loads the new `Change` rows once, renders each event once with the partial the page uses,
-   encodes it as a Server-Sent Events frame, and puts that same bytes object on the queue of
-   every open stream of the story in this process. Nothing is queried or rendered per stream.
-   Heartbeats come from the hub too, from one timer, so a stream has no timer of its own.
-
-All database work of the hub, and the story look-up of each new stream, runs on one thread the
-hub owns, with one database connection: thousands of readers arriving at once do not open
-thousands of database connections. The hub starts with the first stream and stops once the last
+"""The hub: one per server process. It learns that a story's sequence grew, loads and renders
+the new changes once (on one database thread it owns, with one connection), and hands the same
+bytes to every open stream of the story. It starts with the first stream and stops once the last
 one has gone (after `LIVE_HUB_IDLE_SECONDS`), or when `stop()` is awaited.
 """
 
 import asyncio
 import gc
 import logging
-import re
-import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.template.loader import render_to_string
-from django.utils.html import format_html, format_html_join
 
-from incidents.models import NOTIFY_CHANNEL, Change, Story
+from incidents.live.events import Event, load_events
+from incidents.live.heads import StoryHead, find_public_story
+from incidents.models import NOTIFY_CHANNEL, Story
 
 logger = logging.getLogger(__name__)
-
-HEARTBEAT = b": heartbeat\n\n"
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_UPDATE_KINDS = {
-    Change.Kind.PUBLISHED,
-    Change.Kind.EDITED,
-    Change.Kind.RETRACTED,
-    Change.Kind.PINNED,
-}
-
-
-_SEQUENCE = re.compile(r"[0-9]{1,18}")
-
-
-def parse_sequence(raw: str, newest: int) -> int:
-    """A reader's resume point. Malformed, or beyond the story's log, means from the start."""
-    raw = raw.strip()
-    if not _SEQUENCE.fullmatch(raw):
-        return 0
-    value = int(raw)
-    return value if value <= newest else 0
-
-
-def setting(name: str, default):
-    return getattr(settings, name, default)
-
-
-# --- events ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One change, rendered once and encoded once as a Server-Sent Events frame."""
-
-    sequence: int
-    kind: str
-    html: str
-    frame: bytes
-
-
-def encode_frame(sequence: int, kind: str, html: str) -> bytes:
-    # SSE ends a field at any of CR, LF or CRLF, so each line of the HTML gets its own `data:`;
-    # the browser joins them back with LF.
-    lines = _LINE_BREAK.split(html.strip())
-    data = "".join(f"data: {line}\n" for line in lines)
-    return f"id: {sequence}\nevent: {kind}\n{data}\n".encode()
-
-
-def render_change(change: Change, story: Story) -> str:
-    """The HTML a reader's page swaps in for one change: the update partial, or the header."""
-    if change.kind in _UPDATE_KINDS and change.update is not None:
-        update = change.update
-        update.story = story  # the partial reads the story's timezone
-        return render_to_string("incidents/update.html", {"update": update, "story": story})
-    return render_to_string("incidents/story.html#story-header", {"story": story})
-
-
-def render_events(story: Story, changes) -> list[Event]:
-    events = []
-    for change in changes:
-        html = render_change(change, story)
-        events.append(
-            Event(
-                change.sequence, change.kind, html, encode_frame(change.sequence, change.kind, html)
-            )
-        )
-    return events
-
-
-def render_batch(story: Story, events: list[Event]) -> str:
-    """The poll fallback's fragment: the same events, each in a <template> the page applies."""
-    items = format_html_join(
-        "",
-        '<template data-kind="{}" data-sequence="{}">{}</template>',
-        ((event.kind, event.sequence, event.html) for event in events),
-    )
-    return format_html(
-        '<div class="live-batch" data-sequence="{}" data-state="{}">{}</div>',
-        story.sequence,
-        story.state,
-        items,
-    )
-
-
-def changes_after(story: Story, sequence: int):
-    return story.changes_since(sequence).select_related("update")
-
-
-def load_story(pk: int) -> Story:
-    return Story.objects.prefetch_related("bylines").get(pk=pk)
 
 
 # --- work done on the hub's database thread -------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class StoryHead:
-    """What a new stream needs to know about its story before it subscribes."""
-
-    pk: int
-    sequence: int
-    state: str
-
-
-def _find_public_story(slug: str) -> StoryHead | None:
-    row = Story.objects.public().filter(slug=slug).values_list("pk", "sequence", "state").first()
-    return StoryHead(*row) if row else None
-
-
-_heads: dict[str, tuple[float, StoryHead]] = {}
-
-
-def public_story_head(slug: str) -> StoryHead | None:
-    """The story's head for the poll fallback, read from the database at most every
-    `LIVE_POLL_HEAD_SECONDS` per process: most polls are then answered without a query. The
-    same staleness the hub's own poll has on SQLite."""
-    cached = cached_story_head(slug)
-    if cached is not None:
-        return cached
-    ttl = setting("LIVE_POLL_HEAD_SECONDS", 0.25)
-    moment = time.monotonic()
-    head = _find_public_story(slug)
-    if head is None:
-        _heads.pop(slug, None)
-    elif ttl > 0:
-        if len(_heads) > 10_000:
-            _heads.clear()
-        _heads[slug] = (moment, head)
-    return head
-
-
-def cached_story_head(slug: str) -> StoryHead | None:
-    """The head read less than `LIVE_POLL_HEAD_SECONDS` ago, if any; never queries."""
-    cached = _heads.get(slug)
-    if cached is not None and time.monotonic() - cached[0] < setting(
-        "LIVE_POLL_HEAD_SECONDS", 0.25
-    ):
-        return cached[1]
-    return None
-
-
-def forget_story_heads() -> None:
-    _heads.clear()
-
-
-def _load_events(pk: int, after: int) -> list[Event]:
-    story = load_story(pk)
-    return render_events(story, changes_after(story, after))
-
-
-def _load_new_events(known: dict[int, int], check_sequences: bool) -> dict[int, list[Event]]:
+def load_new_events(known: dict[int, int], check_sequences: bool) -> dict[int, list[Event]]:
     """Events newer than `known[pk]` for each story; with `check_sequences`, first one query of
     the stories' sequences tells which stories have any."""
     if check_sequences:
@@ -193,7 +32,7 @@ def _load_new_events(known: dict[int, int], check_sequences: bool) -> dict[int, 
         grown = [pk for pk, sequence in current.items() if sequence > known[pk]]
     else:
         grown = list(known)
-    return {pk: _load_events(pk, known[pk]) for pk in grown}
+    return {pk: load_events(pk, known[pk]) for pk in grown}
 
 
 def _close_connection() -> None:
@@ -262,7 +101,7 @@ class Hub:
         return bool(self._tasks)
 
     async def find_story(self, slug: str) -> StoryHead | None:
-        return await self.run(_find_public_story, slug)
+        return await self.run(find_public_story, slug)
 
     def subscribe(self, head: StoryHead) -> Subscription:
         """Start receiving every event of the story after `head.sequence` (or after what the hub
@@ -275,9 +114,7 @@ class Hub:
             watched.last_sent = self.loop.time()
             # Anything committed since `head` was read is loaded at once, NOTIFY or not.
             self._mark_dirty(head.pk)
-        subscription = Subscription(
-            head.pk, asyncio.Queue(maxsize=setting("LIVE_QUEUE_LIMIT", 500))
-        )
+        subscription = Subscription(head.pk, asyncio.Queue(maxsize=settings.LIVE_QUEUE_LIMIT))
         watched.subscribers.add(subscription)
         self._cancel_idle_timer()
         return subscription
@@ -298,7 +135,7 @@ class Hub:
         watched = self._watched.get(pk)
         if watched is not None and after >= watched.recent_floor:
             return [event for sequence, event in watched.recent.items() if sequence > after]
-        return await self.run(_load_events, pk, after)
+        return await self.run(load_events, pk, after)
 
     async def run(self, function, *args):
         """Run ORM work on the hub's database thread."""
@@ -333,7 +170,7 @@ class Hub:
         watched = self._watched.get(pk)
         if watched is None:
             return
-        limit = setting("LIVE_REPLAY_MEMORY", 200)
+        limit = settings.LIVE_REPLAY_MEMORY
         for event in events:
             if event.sequence <= watched.known:
                 continue
@@ -380,7 +217,7 @@ class Hub:
         self._wake.set()
 
     async def _deliver_forever(self) -> None:
-        interval = setting("LIVE_SQLITE_POLL_SECONDS", 0.25)
+        interval = settings.LIVE_SQLITE_POLL_SECONDS
         while True:
             if self.mode == "poll":
                 # On SQLite the sequences are polled for every watched story: one query a tick.
@@ -401,7 +238,7 @@ class Hub:
                 continue
             known = {pk: self._watched[pk].known for pk in pks}
             try:
-                batches = await self.run(_load_new_events, known, check)
+                batches = await self.run(load_new_events, known, check)
             except Exception:
                 logger.exception("live hub: loading changes failed; retrying")
                 for pk in pks:
@@ -446,7 +283,7 @@ class Hub:
         after every event (thousands of timer handles per event). A story whose streams were
         sent nothing for `LIVE_HEARTBEAT_SECONDS` gets a heartbeat within a quarter of that."""
         while True:
-            interval = setting("LIVE_HEARTBEAT_SECONDS", 15)
+            interval = settings.LIVE_HEARTBEAT_SECONDS
             await asyncio.sleep(interval / 4)
             moment = self.loop.time()
             for watched in list(self._watched.values()):
@@ -457,9 +294,7 @@ class Hub:
 
     def _schedule_idle_stop(self) -> None:
         self._cancel_idle_timer()
-        self._idle_timer = self.loop.call_later(
-            setting("LIVE_HUB_IDLE_SECONDS", 30), self._stop_if_idle
-        )
+        self._idle_timer = self.loop.call_later(settings.LIVE_HUB_IDLE_SECONDS, self._stop_if_idle)
 
     def _cancel_idle_timer(self) -> None:
         if self._idle_timer is not None:
@@ -489,7 +324,7 @@ def _spare_the_streams_from_the_collector() -> None:
     young collections let those objects die young. Measured with bench/fanout.py (10,000
     readers on 2 processes, SQLite, one run each): p99 790 ms with the defaults, 440 ms with
     these, and the same memory."""
-    thresholds = setting("LIVE_GC_THRESHOLDS", (50_000, 50, 1_000))
+    thresholds = settings.LIVE_GC_THRESHOLDS
     if thresholds and gc.get_threshold()[0] < thresholds[0]:
         gc.set_threshold(*thresholds)
 

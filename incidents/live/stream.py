@@ -9,7 +9,9 @@ change can fall between the two, and drops anything it has already sent.
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
-from incidents import live
+from incidents.live.events import HEARTBEAT, parse_sequence
+from incidents.live.heads import StoryHead
+from incidents.live.hub import BEAT, CLOSED, Hub, get_hub
 from incidents.models import Change, Story
 
 RETRY_FRAME = b"retry: 2000\n\n"
@@ -20,12 +22,12 @@ def requested_cursor(request: HttpRequest, newest: int) -> int:
     raw = request.headers.get("Last-Event-ID")
     if raw is None:
         raw = request.GET.get("cursor", "")
-    return live.parse_sequence(raw, newest)
+    return parse_sequence(raw, newest)
 
 
 @require_safe
 async def events(request: HttpRequest, slug: str):
-    hub = live.get_hub()
+    hub = get_hub()
     head = await hub.find_story(slug)
     if head is None:
         raise Http404("No such story.")
@@ -63,7 +65,7 @@ def _release_request_thread() -> None:
         executor.shutdown(wait=False)
 
 
-async def _stream(hub: "live.Hub", head: "live.StoryHead", cursor: int):
+async def _stream(hub: Hub, head: StoryHead, cursor: int):
     subscription = hub.subscribe(head)
     try:
         _release_request_thread()
@@ -79,10 +81,10 @@ async def _stream(hub: "live.Hub", head: "live.StoryHead", cursor: int):
         queue = subscription.queue
         while True:
             event = await queue.get()
-            if event is live.BEAT:
-                yield live.HEARTBEAT
+            if event is BEAT:
+                yield HEARTBEAT
                 continue
-            if event is live.CLOSED:
+            if event is CLOSED:
                 return
             if event.sequence <= last:
                 continue  # already sent in the replay
