@@ -169,6 +169,40 @@ def test_a_reader_who_lost_the_connection_gets_what_was_missed_once(
     assert still_the_same_page(page)
 
 
+# Before live.js runs, the page claims a sequence the server never reached (a tampered page, or
+# one from another database): the stream cannot replay from there.
+UNKNOWN_CURSOR = """
+new MutationObserver((_, observer) => {
+  const article = document.querySelector("article.story");
+  if (article) {
+    article.setAttribute("data-sequence", "999999");
+    observer.disconnect();
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+@pytest.mark.parametrize("polling", [False, True], ids=["stream", "polling"])
+def test_a_page_the_server_cannot_replay_reloads_its_timeline_in_place(
+    page, open_article, story, editor, polling
+):
+    story.publish_update("Already there.", by=editor)
+    if polling:
+        page.add_init_script("delete window.EventSource")
+    page.add_init_script(UNKNOWN_CURSOR)
+    page = open_article(connection="polling" if polling else "stream")
+    story.refresh_from_db()
+    expect(page.locator("article.story")).to_have_attribute(
+        "data-sequence", str(story.sequence), timeout=8_000
+    )
+
+    story.publish_update("After the reset.", by=editor)
+
+    expect(page.locator("#update-2")).to_contain_text("After the reset.", timeout=8_000)
+    assert page.locator(".update__label").all_inner_texts() == ["UPDATE 1", "UPDATE 2"]
+    assert still_the_same_page(page)
+
+
 def test_times_switch_to_the_readers_timezone_and_the_choice_is_remembered(
     browser, server, story, editor
 ):

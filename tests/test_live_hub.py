@@ -8,6 +8,7 @@ from django.db import connection
 
 from incidents.live import events as live_events
 from incidents.live import hub as live_hub
+from incidents.live.changes import Batch
 from incidents.live.events import Event, encode_frame
 from incidents.live.heads import StoryHead
 from incidents.live.hub import CLOSED, Hub
@@ -122,7 +123,7 @@ def test_a_stream_that_falls_too_far_behind_is_closed_for_a_replay(asgi, story, 
         head = StoryHead(story.pk, story.sequence, story.state)
         subscription = hub.subscribe(head)
         events = [Event(story.sequence + n, "published", "", b"") for n in range(1, 5)]
-        hub.publish(story.pk, events)
+        hub.publish(story.pk, Batch(story.sequence + 4, events, story.timezone))
         queued = [subscription.queue.get_nowait() for _ in range(subscription.queue.qsize())]
         await hub.stop()
         return queued

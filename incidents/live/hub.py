@@ -7,44 +7,25 @@ one has gone (after `LIVE_HUB_IDLE_SECONDS`), or when `stop()` is awaited.
 import asyncio
 import gc
 import logging
-from collections import OrderedDict
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from incidents.live.events import Event, load_events
+from incidents.live.changes import Batch, close_connection, close_connections, load_new_events
+from incidents.live.events import Event, database_replay
 from incidents.live.heads import StoryHead, find_public_story
-from incidents.models import NOTIFY_CHANNEL, Story
+from incidents.live.memory import ReplayMemory
+from incidents.models import NOTIFY_CHANNEL
 
 logger = logging.getLogger(__name__)
 
 
-# --- work done on the hub's database thread -------------------------------------------------
-
-
-def load_new_events(known: dict[int, int], check_sequences: bool) -> dict[int, list[Event]]:
-    """Events newer than `known[pk]` for each story; with `check_sequences`, first one query of
-    the stories' sequences tells which stories have any."""
-    if check_sequences:
-        current = dict(Story.objects.filter(pk__in=known).values_list("pk", "sequence"))
-        grown = [pk for pk, sequence in current.items() if sequence > known[pk]]
-    else:
-        grown = list(known)
-    return {pk: load_events(pk, known[pk]) for pk in grown}
-
-
-def _close_connection() -> None:
-    connection.close()
-
-
-# --- the hub ------------------------------------------------------------------------------
-
-
 class Closed:
-    """Put on a stream's queue when it fell too far behind: it ends, and the reader's browser
-    reconnects with Last-Event-ID and is replayed from the database."""
+    """Put on a stream's queue when it must end: it fell too far behind (its reader's browser
+    reconnects with Last-Event-ID and is replayed or reset), or its story stopped being public."""
 
 
 CLOSED = Closed()
@@ -69,11 +50,9 @@ class Subscription:
 class _Watched:
     """A story with open streams in this process."""
 
-    known: int  # the newest sequence handed to the streams
+    pk: int
+    memory: ReplayMemory  # its `newest`: the newest sequence the hub has dealt with
     subscribers: set = field(default_factory=set)
-    # Rendered events kept for replays, complete for every sequence after `recent_floor`.
-    recent: OrderedDict = field(default_factory=OrderedDict)
-    recent_floor: int = 0
     # When the streams were last sent anything (loop time): heartbeats go only to quiet stories.
     last_sent: float = 0.0
 
@@ -83,11 +62,15 @@ class Hub:
         self.loop = loop
         self.mode = "notify" if connection.vendor == "postgresql" else "poll"
         self._watched: dict[int, _Watched] = {}
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: ThreadPoolExecutor | None = None  # delivery: one thread, one connection
+        self._replayer: ThreadPoolExecutor | None = None  # replays: never in delivery's way
         self._tasks: list[asyncio.Task] = []
         self._wake = asyncio.Event()
         self._dirty: set[int] = set()
         self._idle_timer: asyncio.TimerHandle | None = None
+        self._round = asyncio.Event()  # set, and replaced, after each delivery round
+        # Since when (time.monotonic()) changes have been waiting to go out; None when none are.
+        self.behind_since: float | None = None
 
     # -- what views and tests see --
 
@@ -100,6 +83,17 @@ class Hub:
     def running(self) -> bool:
         return bool(self._tasks)
 
+    def stalled(self) -> str | None:
+        """Why this hub has stopped delivering, if it has (for /healthz); None when it is well."""
+        for task in self._tasks:
+            if task.done():
+                return f"the hub's {task.get_name()} task has stopped"
+        if self.behind_since is not None:
+            waiting = time.monotonic() - self.behind_since
+            if waiting > settings.LIVE_HUB_STALL_SECONDS:
+                return f"changes have waited {waiting:.0f} s for delivery"
+        return None
+
     async def find_story(self, slug: str) -> StoryHead | None:
         return await self.run(find_public_story, slug)
 
@@ -109,8 +103,8 @@ class Hub:
         self._start()
         watched = self._watched.get(head.pk)
         if watched is None:
-            watched = self._watched[head.pk] = _Watched(known=head.sequence)
-            watched.recent_floor = head.sequence
+            memory = ReplayMemory(head.sequence, settings.LIVE_REPLAY_MEMORY)
+            watched = self._watched[head.pk] = _Watched(head.pk, memory)
             watched.last_sent = self.loop.time()
             # Anything committed since `head` was read is loaded at once, NOTIFY or not.
             self._mark_dirty(head.pk)
@@ -130,12 +124,38 @@ class Hub:
         if not self._watched and self.running:
             self._schedule_idle_stop()
 
-    async def replay(self, pk: int, after: int) -> list[Event]:
-        """Events after `after`, from the hub's memory when it holds them all, else the database."""
-        watched = self._watched.get(pk)
-        if watched is not None and after >= watched.recent_floor:
-            return [event for sequence, event in watched.recent.items() if sequence > after]
-        return await self.run(load_events, pk, after)
+    async def replay(self, head: StoryHead, after: int) -> list[Event] | None:
+        """Events after `after`, each update as it is now; None when the story is no longer
+        public. From the hub's memory once it has caught up with `head`, else from the database
+        on the replay threads: a replay never waits for, nor delays, delivery."""
+        watched = self._watched.get(head.pk)
+        if watched is not None and await self._caught_up(watched, head.sequence):
+            if watched.memory.covers(after):
+                return watched.memory.after(after)
+        if self._replayer is None:
+            self._replayer = ThreadPoolExecutor(
+                max_workers=settings.LIVE_REPLAY_THREADS, thread_name_prefix="live-replay"
+            )
+        try:
+            found = await self.loop.run_in_executor(self._replayer, database_replay, head.pk, after)
+        except DatabaseError:
+            await self.loop.run_in_executor(self._replayer, close_connection)
+            raise
+        return None if found is None else found[1]
+
+    async def _caught_up(self, watched: _Watched, sequence: int, timeout: float = 2.0) -> bool:
+        """Whether the hub has dealt with the story up to `sequence`, waiting a little for it:
+        until then its memory may still hold text that has since changed."""
+        deadline = self.loop.time() + timeout
+        while watched.memory.newest < sequence:
+            remaining = deadline - self.loop.time()
+            if remaining <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._round.wait(), remaining)
+            except TimeoutError:
+                return False
+        return self._watched.get(watched.pk) is watched
 
     async def run(self, function, *args):
         """Run ORM work on the hub's database thread."""
@@ -145,7 +165,7 @@ class Hub:
             return await self.loop.run_in_executor(self._executor, function, *args)
         except DatabaseError:
             # A dropped connection is reopened by the next call.
-            await self.loop.run_in_executor(self._executor, _close_connection)
+            await self.loop.run_in_executor(self._executor, close_connection)
             raise
 
     async def stop(self) -> None:
@@ -159,26 +179,33 @@ class Hub:
             for subscription in watched.subscribers:
                 self._close_subscription(subscription)
         self._watched.clear()
+        self.behind_since = None
         if self._executor is not None:
             executor, self._executor = self._executor, None
-            await self.loop.run_in_executor(executor, _close_connection)
+            await self.loop.run_in_executor(executor, close_connection)
             executor.shutdown(wait=False)
+        if self._replayer is not None:
+            replayer, self._replayer = self._replayer, None
+            closing = close_connections(replayer, settings.LIVE_REPLAY_THREADS)
+            await asyncio.gather(*(asyncio.wrap_future(future) for future in closing))
+            replayer.shutdown(wait=False)
 
     # -- fan-out --
 
-    def publish(self, pk: int, events: list[Event]) -> None:
+    def publish(self, pk: int, batch: Batch) -> None:
         watched = self._watched.get(pk)
         if watched is None:
             return
-        limit = settings.LIVE_REPLAY_MEMORY
-        for event in events:
-            if event.sequence <= watched.known:
-                continue
-            watched.known = event.sequence
-            watched.recent[event.sequence] = event
-            while len(watched.recent) > limit:
-                evicted, _ = watched.recent.popitem(last=False)
-                watched.recent_floor = evicted
+        if batch.gone or batch.too_many:
+            # Gone: no update published afterwards may reach these readers. Too many: they
+            # reconnect, and are told to reload their timeline.
+            for subscription in watched.subscribers:
+                self._close_subscription(subscription)
+            del self._watched[pk]
+            if not self._watched and self.running:
+                self._schedule_idle_stop()
+            return
+        for event in watched.memory.add(batch.events, batch.sequence, batch.timezone):
             self._hand_out(watched, event)
 
     def _hand_out(self, watched: "_Watched", item) -> None:
@@ -214,6 +241,8 @@ class Hub:
 
     def _mark_dirty(self, pk: int) -> None:
         self._dirty.add(pk)
+        if self.behind_since is None:
+            self.behind_since = time.monotonic()
         self._wake.set()
 
     async def _deliver_forever(self) -> None:
@@ -228,17 +257,18 @@ class Hub:
                 self._wake.clear()
                 self._dirty.clear()
                 pks = set(self._watched)
-                check = True
+                if pks and self.behind_since is None:
+                    self.behind_since = time.monotonic()
             else:
                 await self._wake.wait()
                 self._wake.clear()
                 pks, self._dirty = self._dirty & set(self._watched), set()
-                check = False
             if not pks:
+                self._finish_round()
                 continue
-            known = {pk: self._watched[pk].known for pk in pks}
+            known = {pk: self._watched[pk].memory.newest for pk in pks}
             try:
-                batches = await self.run(load_new_events, known, check)
+                batches = await self.run(load_new_events, known)
             except Exception:
                 logger.exception("live hub: loading changes failed; retrying")
                 for pk in pks:
@@ -246,8 +276,15 @@ class Hub:
                 await asyncio.sleep(1)
                 self._wake.set()
                 continue
-            for pk, events in batches.items():
-                self.publish(pk, events)
+            for pk, batch in batches.items():
+                self.publish(pk, batch)
+            self._finish_round()
+
+    def _finish_round(self) -> None:
+        if not self._dirty:
+            self.behind_since = None
+        self._round.set()
+        self._round = asyncio.Event()
 
     async def _listen_forever(self) -> None:
         import psycopg
@@ -275,7 +312,7 @@ class Hub:
         except ValueError:
             return
         watched = self._watched.get(pk)
-        if watched is not None and sequence > watched.known:
+        if watched is not None and sequence > watched.memory.newest:
             self._mark_dirty(pk)
 
     async def _beat_forever(self) -> None:
@@ -310,7 +347,7 @@ class Hub:
         for task in tasks:
             task.cancel()
         if self._executor is not None:
-            self._executor.submit(_close_connection)
+            self._executor.submit(close_connection)
 
 
 def _spare_the_streams_from_the_collector() -> None:

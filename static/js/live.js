@@ -9,8 +9,12 @@
 // ignored, so a reconnect (EventSource's own, with Last-Event-ID, or ours, with ?cursor=) or a
 // switch to polling applies each change exactly once, in order.
 //
+// A reader the server cannot replay (a cursor it does not know, or one too far behind) gets a
+// "reset": the page fetches its article again and swaps in the fresh timeline and header, then
+// follows from there, without reloading the page.
+//
 // The article's data-connection says how the page is following the story: "stream",
-// "polling" or "closed".
+// "polling", "resetting" or "closed".
 (function () {
   "use strict";
 
@@ -39,6 +43,7 @@
   var pollMs = 5000;
   var messages = [];
   var announceTimer = null;
+  var resetting = false;
 
   // --- applying a change ---------------------------------------------------------------
 
@@ -215,6 +220,12 @@
         apply(kind, parseInt(event.lastEventId, 10), event.data);
       });
     });
+    stream.addEventListener("reset", function () {
+      if (stream !== source) return;
+      stream.close();
+      source = null;
+      reloadTimeline();
+    });
     stream.addEventListener("open", function () {
       failures = 0;
       article.setAttribute("data-connection", "stream");
@@ -272,6 +283,10 @@
   function applyBatch(html) {
     var holder = document.createElement("template");
     holder.innerHTML = html;
+    if (holder.content.querySelector(".live-batch[data-reset]")) {
+      reloadTimeline();
+      return;
+    }
     holder.content.querySelectorAll("template[data-kind]").forEach(function (change) {
       apply(
         change.getAttribute("data-kind"),
@@ -279,6 +294,57 @@
         change.innerHTML
       );
     });
+  }
+
+  // --- a reset: the article fetched again, its timeline and header swapped in ------------
+
+  function reloadTimeline() {
+    if (resetting) return;
+    resetting = true;
+    var wasPolling = polling;
+    stopPolling();
+    article.setAttribute("data-connection", "resetting");
+    fetch(window.location.pathname + window.location.search, {
+      headers: { Accept: "text/html" },
+      cache: "no-cache",
+    })
+      .then(function (response) {
+        if (response.status === 404) stop();
+        if (!response.ok) throw new Error("status " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var freshArticle = fresh.querySelector("article.story[data-events-url]");
+        var freshTimeline = fresh.getElementById("timeline");
+        var freshHeader = fresh.getElementById("story-header");
+        if (!freshArticle || !freshTimeline) throw new Error("no timeline");
+        pending = [];
+        refreshButton();
+        freshTimeline.setAttribute("data-order", order);
+        showTimes(freshTimeline);
+        timeline.replaceWith(freshTimeline);
+        timeline = freshTimeline;
+        var header = document.getElementById("story-header");
+        if (freshHeader && header) {
+          showTimes(freshHeader);
+          header.replaceWith(freshHeader);
+        }
+        lastSequence = parseInt(freshArticle.getAttribute("data-sequence"), 10) || 0;
+        article.setAttribute("data-sequence", String(lastSequence));
+        article.setAttribute("data-state", freshArticle.getAttribute("data-state") || "live");
+        refreshTitle();
+        if (freshArticle.getAttribute("data-state") !== "live") stop();
+      })
+      .catch(function () {
+        failures += 1; // try again, later each time
+      })
+      .then(function () {
+        resetting = false;
+        if (stopped) return;
+        if (wasPolling) startPolling();
+        else setTimeout(connect, 1000 * Math.min(failures, 4));
+      });
   }
 
   function stop() {
