@@ -147,3 +147,20 @@ def test_the_backend_decides_how_the_hub_listens(asgi, db):
 
     expected = "notify" if connection.vendor == "postgresql" else "poll"
     assert asgi.call(mode()) == expected
+
+
+def test_readers_replaying_the_same_changes_share_one_render(asgi, story, editor, monkeypatch):
+    start = story.sequence
+    for n in range(10):
+        story.publish_update(f"Missed {n}", by=editor)
+    story.refresh_from_db()
+    renders = Counter(monkeypatch, live_events, "render_change")
+
+    streams = [asgi.open(f"/stories/{story.slug}/events?cursor={start}") for _ in range(8)]
+    for stream in streams:
+        frames = asgi.wait_for(stream, received(story.sequence))
+        assert [frame.id for frame in frames if frame.id] == [
+            str(n) for n in range(start + 1, story.sequence + 1)
+        ]
+
+    assert renders.calls <= 10 + 2  # the window once (and the header), not once per reader

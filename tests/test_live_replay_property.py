@@ -18,7 +18,7 @@ from incidents.live.memory import ReplayMemory
 from incidents.models import Story, Update
 from tests.conftest import make_story
 
-LIMIT = 6  # a small replay window, so that cursors fall both inside and outside it
+LIMIT = 4  # a small replay window, so that cursors fall both inside and outside it
 TOKEN = re.compile(r"tok\d+")
 counter = itertools.count()
 
@@ -36,10 +36,13 @@ operations = st.lists(
             st.tuples(st.just("suffix")),
             st.tuples(st.just("timezone"), st.sampled_from(["Asia/Tokyo", "America/New_York"])),
         ),
-        st.booleans(),  # does the hub look at the database after this one?
+        # After this one: nothing; the hub looks at the database; a replay thread starts
+        # loading the replay window (as Replayer.backfill does); or one that started earlier
+        # finishes, maybe after more changes, and offers what it loaded to the memory.
+        st.sampled_from(["no", "look", "load window", "offer window"]),
     ),
     min_size=1,
-    max_size=14,
+    max_size=20,
 )
 
 
@@ -83,18 +86,27 @@ class HubMemory:
         self.memory: ReplayMemory | None = None
 
     def look(self) -> None:
-        story = Story.objects.get(pk=self.pk)
         if self.memory is None:
+            story = Story.objects.get(pk=self.pk)
             if story.is_public:  # a reader subscribes: the hub starts watching
                 self.memory = ReplayMemory(story.sequence, LIMIT)
             return
         batch = load_new_events({self.pk: self.memory.newest}).get(self.pk)
-        if batch is None:
-            return
-        if batch.gone or batch.too_many:
+        if batch is not None and (batch.gone or batch.too_many):
             self.memory = None  # every stream ended; the next reader starts afresh
-            return
-        self.memory.add(batch.events, batch.sequence, batch.timezone)
+        elif batch is not None:
+            self.memory.add(batch.events, batch.sequence, batch.timezone, batch.header)
+
+    def load_window(self) -> None:
+        if self.memory is not None:
+            floor = max(0, self.memory.newest - self.memory.limit)
+            self.window = (floor, database_replay(self.pk, floor))
+
+    def offer_window(self) -> None:
+        floor, found = getattr(self, "window", (0, None))
+        if self.memory is not None and found is not None:
+            story, events = found
+            self.memory.backfill(events, floor, story.sequence, story.timezone)
 
 
 def visible_tokens(story: Story) -> set[str]:
@@ -130,7 +142,7 @@ def check_every_cursor(hub: HubMemory, story: Story) -> None:
 
 @pytest.mark.django_db
 @examples(
-    max_examples=40,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -140,12 +152,38 @@ def test_replays_from_memory_and_database_agree_and_hold_only_visible_text(
 ):
     settings.LIVE_REPLAY_MEMORY = LIMIT
     story = make_story(headline="Property Story", slug=f"property-{next(counter)}")
-    hub = HubMemory(story.pk)
-    hub.look()
-    for operation, looks in operations:
+    hub = HubMemory(story.pk)  # it starts watching at its first look, as with a first reader
+    for operation, then in operations:
         perform(story, operation, editor)
         story.refresh_from_db()
-        if looks:
+        if then == "look":
             hub.look()
+        elif then == "load window":
+            hub.load_window()
+        elif then == "offer window":
+            hub.offer_window()
     hub.look()
+    check_every_cursor(hub, story)
+
+
+@pytest.mark.django_db
+def test_the_memory_refuses_a_window_loaded_before_its_newest_change(editor):
+    story = make_story(headline="Window Story", slug=f"window-{next(counter)}")
+    updates = [story.publish_update(f"Update {token()}", by=editor) for _ in range(3)]
+    hub = HubMemory(story.pk)
+    hub.look()
+    story.change_details(headline_suffix="UPDATE: first", by=editor)
+    updates[0].retract(f"Retracted {token()}", by=editor)
+    hub.look()
+    floor = 0
+    found = database_replay(story.pk, floor)  # a replay thread loads the window...
+    updates[1].edit(f"Edited {token()}", by=editor, expected_revision=1)
+    hub.look()  # ...while the hub moves on
+
+    story_then, events = found
+    before = hub.memory.after(hub.memory.floor)
+    assert not hub.memory.backfill(events, floor, story_then.sequence, story_then.timezone)
+    assert hub.memory.after(hub.memory.floor) == before and hub.memory.floor > floor
+    now = database_replay(story.pk, floor)
+    assert hub.memory.backfill(now[1], floor, now[0].sequence, now[0].timezone)
     check_every_cursor(hub, story)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from incidents.live.events import Event, changes_after, load_story, render_events
+from incidents.live.events import Event, changes_after, load_story, render_events, render_header
 from incidents.models import Story
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,8 @@ class Batch:
     sequence: int  # the story's sequence: the hub has dealt with everything up to here
     events: list[Event] = field(default_factory=list)
     timezone: str = ""
+    # The header as it reads now: its "last updated" time moves with every change.
+    header: str | None = None
     # The story stopped being public: every stream of it ends now.
     gone: bool = False
     # More changes than a replay may hold: the streams end and their readers reset.
@@ -56,7 +58,8 @@ def load_batch(pk: int, after: int, sequence: int) -> Batch:
             return Batch(story.sequence, gone=True)
         changes = changes_after(story, after)
         newest = max([story.sequence, *(change.sequence for change in changes)])
-        return Batch(newest, render_events(story, changes), story.timezone)
+        events = render_events(story, changes)
+        return Batch(newest, events, story.timezone, header_of(story))
     except DatabaseError:
         raise
     except Exception:
@@ -66,6 +69,24 @@ def load_batch(pk: int, after: int, sequence: int) -> Batch:
             "live hub: cannot load changes %s..%s of story %s; skipped", after + 1, sequence, pk
         )
         return Batch(sequence)
+
+
+def header_of(story: Story) -> str | None:
+    try:
+        return render_header(story)
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("live hub: cannot render the header of story %r", story.slug)
+        return None
+
+
+def listen_params() -> dict:
+    """libpq parameters for the LISTEN connection, from the same settings Django connects with."""
+    params = dict(connection.get_connection_params())
+    for name in ("cursor_factory", "context", "prepare_threshold", "pool"):
+        params.pop(name, None)
+    return params
 
 
 def close_connection() -> None:

@@ -85,6 +85,10 @@ def render_change(change: Change, story: Story) -> str:
         update = change.update
         update.story = story  # the partial reads the story's timezone
         return render_to_string("incidents/update.html", {"update": update, "story": story})
+    return render_header(story)
+
+
+def render_header(story: Story) -> str:
     return render_to_string("incidents/story.html#story-header", {"story": story})
 
 

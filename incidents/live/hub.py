@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from incidents.live.changes import Batch, close_connection, close_connections, load_new_events
-from incidents.live.events import Event, database_replay
+from incidents.live.changes import Batch, close_connection, listen_params, load_new_events
+from incidents.live.events import Event
 from incidents.live.heads import StoryHead, find_public_story
 from incidents.live.memory import ReplayMemory
+from incidents.live.replays import Replayer
 from incidents.models import NOTIFY_CHANNEL
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,8 @@ class Hub:
         self.mode = "notify" if connection.vendor == "postgresql" else "poll"
         self._watched: dict[int, _Watched] = {}
         self._executor: ThreadPoolExecutor | None = None  # delivery: one thread, one connection
-        self._replayer: ThreadPoolExecutor | None = None  # replays: never in delivery's way
+        self._replayer = Replayer(loop)  # replays: never in delivery's way
+        self._closing: asyncio.Task | None = None
         self._tasks: list[asyncio.Task] = []
         self._wake = asyncio.Event()
         self._dirty: set[int] = set()
@@ -95,7 +97,9 @@ class Hub:
         return None
 
     async def find_story(self, slug: str) -> StoryHead | None:
-        return await self.run(find_public_story, slug)
+        """The public story's head, read on a replay thread: arriving readers, however many,
+        never hold up delivery."""
+        return await self._replayer.run(find_public_story, slug)
 
     def subscribe(self, head: StoryHead) -> Subscription:
         """Start receiving every event of the story after `head.sequence` (or after what the hub
@@ -126,21 +130,16 @@ class Hub:
 
     async def replay(self, head: StoryHead, after: int) -> list[Event] | None:
         """Events after `after`, each update as it is now; None when the story is no longer
-        public. From the hub's memory once it has caught up with `head`, else from the database
-        on the replay threads: a replay never waits for, nor delays, delivery."""
+        public. From the hub's memory once it has caught up with `head` (extended back over the
+        replay window once, for every reader), else from the database."""
         watched = self._watched.get(head.pk)
         if watched is not None and await self._caught_up(watched, head.sequence):
-            if watched.memory.covers(after):
-                return watched.memory.after(after)
-        if self._replayer is None:
-            self._replayer = ThreadPoolExecutor(
-                max_workers=settings.LIVE_REPLAY_THREADS, thread_name_prefix="live-replay"
-            )
-        try:
-            found = await self.loop.run_in_executor(self._replayer, database_replay, head.pk, after)
-        except DatabaseError:
-            await self.loop.run_in_executor(self._replayer, close_connection)
-            raise
+            memory = watched.memory
+            if after < memory.floor:
+                await self._replayer.backfill(head.pk, memory)
+            if self._watched.get(head.pk) is watched and memory.covers(after):
+                return memory.after(after)
+        found = await self._replayer.from_database(head.pk, after)
         return None if found is None else found[1]
 
     async def _caught_up(self, watched: _Watched, sequence: int, timeout: float = 2.0) -> bool:
@@ -184,11 +183,7 @@ class Hub:
             executor, self._executor = self._executor, None
             await self.loop.run_in_executor(executor, close_connection)
             executor.shutdown(wait=False)
-        if self._replayer is not None:
-            replayer, self._replayer = self._replayer, None
-            closing = close_connections(replayer, settings.LIVE_REPLAY_THREADS)
-            await asyncio.gather(*(asyncio.wrap_future(future) for future in closing))
-            replayer.shutdown(wait=False)
+        await self._replayer.stop()
 
     # -- fan-out --
 
@@ -205,7 +200,7 @@ class Hub:
             if not self._watched and self.running:
                 self._schedule_idle_stop()
             return
-        for event in watched.memory.add(batch.events, batch.sequence, batch.timezone):
+        for event in watched.memory.add(batch.events, batch.sequence, batch.timezone, batch.header):
             self._hand_out(watched, event)
 
     def _hand_out(self, watched: "_Watched", item) -> None:
@@ -291,7 +286,7 @@ class Hub:
 
         while True:
             try:
-                params = _listen_params()
+                params = listen_params()
                 async with await psycopg.AsyncConnection.connect(**params, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     # Whatever was committed while we were not listening is loaded now.
@@ -348,6 +343,7 @@ class Hub:
             task.cancel()
         if self._executor is not None:
             self._executor.submit(close_connection)
+        self._closing = self.loop.create_task(self._replayer.stop(), name="live-replay-stop")
 
 
 def _spare_the_streams_from_the_collector() -> None:
@@ -364,14 +360,6 @@ def _spare_the_streams_from_the_collector() -> None:
     thresholds = settings.LIVE_GC_THRESHOLDS
     if thresholds and gc.get_threshold()[0] < thresholds[0]:
         gc.set_threshold(*thresholds)
-
-
-def _listen_params() -> dict:
-    """libpq parameters for the LISTEN connection, from the same settings Django connects with."""
-    params = dict(connection.get_connection_params())
-    for name in ("cursor_factory", "context", "prepare_threshold", "pool"):
-        params.pop(name, None)
-    return params
 
 
 _hub: Hub | None = None

@@ -2,7 +2,7 @@
 
 from collections import OrderedDict
 
-from incidents.live.events import Event
+from incidents.live.events import HEADER, Event, encode_frame
 
 
 class ReplayMemory:
@@ -33,9 +33,11 @@ class ReplayMemory:
         self.newest = max(self.newest, floor)
         self._trim()
 
-    def add(self, events: list[Event], newest: int, timezone: str) -> list[Event]:
-        """Events rendered together, with the story's sequence and timezone when they were;
-        returns those that are new (the hub hands them out)."""
+    def add(
+        self, events: list[Event], newest: int, timezone: str, header: str | None = None
+    ) -> list[Event]:
+        """Events rendered together, with the story's sequence, timezone and header when they
+        were; returns those that are new (the hub hands them out)."""
         if self.timezone is not None and timezone != self.timezone:
             # Every update shows its time in the story's timezone: what was rendered before the
             # change no longer matches the database.
@@ -55,7 +57,36 @@ class ReplayMemory:
         self.newest = max(self.newest, newest)
         self.floor = max(self.floor, self.newest - self.limit)
         self._trim()
+        if header is not None and HEADER in self._sequence_of:
+            # A replay shows the header as it reads now (its "last updated" time has moved).
+            sequence = self._sequence_of[HEADER]
+            kind = self._events[sequence].kind
+            self._events[sequence] = Event(
+                sequence, kind, header, encode_frame(sequence, kind, header), HEADER
+            )
         return added
+
+    def backfill(self, events: list[Event], floor: int, sequence: int, timezone: str) -> bool:
+        """Extend the memory back to `floor` with `events`: the database's replay after `floor`
+        when the story's sequence was `sequence`. Only a replay of the very state the memory
+        holds will do; returns whether it was taken."""
+        consistent = (
+            sequence == self.newest
+            and timezone == (self.timezone or timezone)
+            and all(event.sequence <= sequence for event in events)
+        )
+        if not consistent or floor >= self.floor:
+            return False
+        older = [
+            event
+            for event in events
+            if floor < event.sequence <= self.floor and event.subject not in self._sequence_of
+        ]
+        self._events = OrderedDict([*((e.sequence, e) for e in older), *self._events.items()])
+        self._sequence_of.update((event.subject, event.sequence) for event in older)
+        self.floor = floor
+        self.timezone = timezone
+        return True
 
     def _trim(self) -> None:
         while self._events:
