@@ -1,7 +1,10 @@
 """The hub: one per server process. It learns that a story's sequence grew, loads and renders
-the new changes once (on one database thread it owns, with one connection), and hands the same
-bytes to every open stream of the story. It starts with the first stream and stops once the last
-one has gone (after `LIVE_HUB_IDLE_SECONDS`), or when `stop()` is awaited.
+the new changes once (on one delivery thread it owns, with one connection: changes.py), and
+hands the same bytes to every open stream of the story. Arriving readers' look-ups and replays
+run on threads of their own (replays.py), so they never hold up delivery; it keeps each watched
+story's recent events (memory.py) so that most replays need no query and no render. It starts
+with the first stream and stops once the last one has gone (after `LIVE_HUB_IDLE_SECONDS`), or
+when `stop()` is awaited.
 """
 
 import asyncio
