@@ -61,9 +61,13 @@ def test_the_header_and_a_pin_follow_the_story(open_article, story, editor):
     page = open_article()
     assert page.locator(".update__label").all_inner_texts() == ["UPDATE 1", "UPDATE 2"]
 
-    second.set_pinned(True, by=editor)
+    first.set_pinned(True, by=editor)
+    expect(page.locator(f"#{first.anchor} .badge--pinned")).to_be_visible(timeout=LIVE)
+    second.set_pinned(True, by=editor)  # one change: the first is unpinned with it
     expect(page.locator(".update").first).to_have_id(second.anchor, timeout=LIVE)
     expect(page.locator(f"#{second.anchor} .badge--pinned")).to_be_visible()
+    expect(page.locator(".badge--pinned")).to_have_count(1)
+    assert page.locator(".update--pinned").count() == 1
 
     story.change_details(headline_suffix="UPDATE: Service Restored", by=editor)
     expect(page.locator(".story__suffix")).to_have_text("(UPDATE: Service Restored)", timeout=LIVE)

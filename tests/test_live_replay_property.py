@@ -8,7 +8,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, given, note
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
@@ -151,6 +151,7 @@ def test_replays_from_memory_and_database_agree_and_hold_only_visible_text(
     operations, editor, settings
 ):
     settings.LIVE_REPLAY_MEMORY = LIMIT
+    note(f"operations: {operations!r}")
     story = make_story(headline="Property Story", slug=f"property-{next(counter)}")
     hub = HubMemory(story.pk)  # it starts watching at its first look, as with a first reader
     for operation, then in operations:
@@ -186,4 +187,20 @@ def test_the_memory_refuses_a_window_loaded_before_its_newest_change(editor):
     assert hub.memory.after(hub.memory.floor) == before and hub.memory.floor > floor
     now = database_replay(story.pk, floor)
     assert hub.memory.backfill(now[1], floor, now[0].sequence, now[0].timezone)
+    check_every_cursor(hub, story)
+
+
+@pytest.mark.django_db
+def test_an_update_unpinned_by_pinning_another_is_not_replayed_as_pinned(editor, settings):
+    settings.LIVE_REPLAY_MEMORY = 50
+    story = make_story(headline="Pin Story", slug=f"pin-{next(counter)}")
+    hub = HubMemory(story.pk)
+    hub.look()
+    first = story.publish_update(f"Update {token()}", by=editor)
+    second = story.publish_update(f"Update {token()}", by=editor)
+    first.set_pinned(True, by=editor)
+    hub.look()
+    second.set_pinned(True, by=editor)  # one change, for the second; the first is unpinned
+    hub.look()
+
     check_every_cursor(hub, story)

@@ -56,10 +56,8 @@ def load_batch(pk: int, after: int, sequence: int) -> Batch:
         story = load_story(pk)
         if not story.is_public:
             return Batch(story.sequence, gone=True)
-        changes = changes_after(story, after)
-        newest = max([story.sequence, *(change.sequence for change in changes)])
-        events = render_events(story, changes)
-        return Batch(newest, events, story.timezone, header_of(story))
+        events = render_events(story, changes_after(story, after))
+        return Batch(story.sequence, events, story.timezone, header_of(story))
     except DatabaseError:
         raise
     except Exception:

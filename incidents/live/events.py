@@ -57,6 +57,7 @@ class Event:
     html: str
     frame: bytes
     subject: str = HEADER
+    pinned: bool = False  # the update shows as pinned
 
 
 def subject_of(change: Change) -> str:
@@ -110,7 +111,8 @@ def render_events(story: Story, changes) -> list[Event]:
             )
             continue
         frame = encode_frame(change.sequence, change.kind, html)
-        events.append(Event(change.sequence, change.kind, html, frame, subject_of(change)))
+        pinned = bool(change.update and change.update.pinned and change.kind in UPDATE_KINDS)
+        events.append(Event(change.sequence, change.kind, html, frame, subject_of(change), pinned))
     return events
 
 
@@ -142,7 +144,10 @@ def load_story(pk: int) -> Story:
 
 
 def changes_after(story: Story, sequence: int) -> list[Change]:
-    return list(story.changes_since(sequence))
+    """The story's changes after `sequence`, up to the sequence its row had when it was read: a
+    change committed since is left for the next look, so that nothing is rendered with a
+    story older than the change (a header event under an old headline)."""
+    return list(story.changes_since(sequence).filter(sequence__lte=story.sequence))
 
 
 def database_replay(pk: int, after: int) -> tuple[Story, list[Event]] | None:

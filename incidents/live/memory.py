@@ -43,6 +43,14 @@ class ReplayMemory:
             # change no longer matches the database.
             self.restart(self.newest)
         self.timezone = timezone
+        pinned = {event.subject for event in events if event.pinned}
+        if pinned:
+            # Pinning one update unpins the other in the same change, without a change of its
+            # own: what was rendered of it (pinned) no longer matches the database.
+            stale = [
+                e.sequence for e in self._events.values() if e.pinned and e.subject not in pinned
+            ]
+            self.restart(max(stale, default=0))
         added = []
         for event in events:
             if event.sequence <= self.newest:

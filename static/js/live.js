@@ -44,12 +44,14 @@
   var messages = [];
   var announceTimer = null;
   var resetting = false;
+  var resetsInARow = 0; // a page cached somewhere may still be too old: back off
 
   // --- applying a change ---------------------------------------------------------------
 
   function apply(kind, sequence, html) {
     if (!(sequence > lastSequence)) return;
     lastSequence = sequence;
+    resetsInARow = 0;
     article.setAttribute("data-sequence", String(sequence));
     if (kind === "story" || kind === "ended") {
       replaceHeader(html);
@@ -63,6 +65,7 @@
     var update = parseUpdate(html);
     if (!update) return;
     showTimes(update);
+    if (update.classList.contains("update--pinned")) unpinOthers(update.id);
     var waiting = indexOfPending(update.id);
     if (waiting >= 0) {
       pending[waiting] = update;
@@ -89,6 +92,18 @@
       say("New: " + label(update) + ". " + summary(update));
     }
     refreshTitle();
+  }
+
+  // Pinning one update unpins the other in the same change: the server sends only the one.
+  function unpinOthers(id) {
+    var shown = Array.prototype.slice.call(timeline.querySelectorAll("article.update--pinned"));
+    shown.concat(pending).forEach(function (other) {
+      if (other.id === id || !other.classList.contains("update--pinned")) return;
+      other.classList.remove("update--pinned");
+      var badge = other.querySelector(".badge--pinned");
+      if (badge) badge.remove();
+      if (other.parentNode === timeline) place(other);
+    });
   }
 
   function parseUpdate(html) {
@@ -301,6 +316,7 @@
   function reloadTimeline() {
     if (resetting) return;
     resetting = true;
+    resetsInARow += 1;
     var wasPolling = polling;
     stopPolling();
     article.setAttribute("data-connection", "resetting");
@@ -342,8 +358,9 @@
       .then(function () {
         resetting = false;
         if (stopped) return;
-        if (wasPolling) startPolling();
-        else setTimeout(connect, 1000 * Math.min(failures, 4));
+        var wait = resetsInARow > 1 ? 1000 * Math.min(resetsInARow, 30) : 0;
+        if (wasPolling) setTimeout(startPolling, wait);
+        else setTimeout(connect, wait + 1000 * Math.min(failures, 4));
       });
   }
 
