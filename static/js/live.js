@@ -80,7 +80,12 @@
       else if (kind === "edited") say(label(update) + " was updated.");
       return;
     }
-    if (kind === "retracted") return; // never shown here, nothing to withdraw
+    if (kind === "retracted") {
+      // Published and retracted since this page last heard (a replay holds only the newest):
+      // its notice goes where the page itself would show it, without an announcement.
+      place(update);
+      return;
+    }
     if (document.hidden) unseenWhileHidden += 1;
     update.classList.add("update--fresh");
     if (awayFromNewest()) {
