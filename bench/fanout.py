@@ -122,7 +122,7 @@ def editor(url, story_pk, updates, interval, pipe):
     pipe.send(published)
 
 
-async def _message_from(process, pipe):
+async def message_from(process, pipe):
     while not pipe.poll():
         if not process.is_alive():
             raise RuntimeError(f"the editor's process ended (exit code {process.exitcode})")
@@ -130,7 +130,7 @@ async def _message_from(process, pipe):
     return pipe.recv()
 
 
-def _received(reader: Reader, sequence: int) -> bool:
+def received(reader: Reader, sequence: int) -> bool:
     """Whether the reader's last read holds the event `sequence`."""
     return bool(reader.chunks) and f"id: {sequence}\n".encode() in reader.chunks[-1][1]
 
@@ -173,19 +173,19 @@ async def run(args, url, story):
         threads = sum(server.threads() for server in servers)
         for reader in readers:
             reader.chunks.clear()
-        await _message_from(process, pipe)  # the editor is ready
+        await message_from(process, pipe)  # the editor is ready
 
         # No collector pauses in the load generator while it times arrivals.
         gc.collect()
         gc.freeze()
         gc.disable()
         pipe.send("go")
-        published: dict[int, float] = await _message_from(process, pipe)
+        published: dict[int, float] = await message_from(process, pipe)
         process.join()
         newest = max(published)
         deadline = time.monotonic() + args.drain
         while time.monotonic() < deadline and not all(
-            _received(reader, newest) for reader in readers
+            received(reader, newest) for reader in readers
         ):
             await asyncio.sleep(0.1)
         gc.enable()

@@ -1,9 +1,12 @@
-"""`make bench`: live delivery, the poll fallback and the article page, measured on this machine.
+"""`make bench`: live delivery, the poll fallback, replay isolation and the article page, measured
+on this machine.
 
     .venv/bin/python bench/run.py                      # everything (about 10 minutes)
     .venv/bin/python bench/run.py --readers 2000 --databases sqlite --skip-poll --skip-article
+    .venv/bin/python bench/run.py --only replay --databases sqlite
 
-Each scenario runs in its own process (bench/fanout.py, bench/poll.py, bench/article.py) on a
+Each scenario runs in its own process (bench/fanout.py, bench/poll.py, bench/replay.py,
+bench/article.py) on a
 fresh database: SQLite in /tmp, PostgreSQL at BENCH_POSTGRES_URL (default
 postgres://postgres@127.0.0.1:5432/liveblog_bench, dropped and created again). Prints one table.
 """
@@ -84,6 +87,26 @@ def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
+def print_replay(result: dict, db: str) -> None:
+    """Another story's delivery while 40 readers replay a 1,000-update story, against the same
+    run's delivery with no replays at all."""
+    base = f"{result['baseline_p50_ms']:.0f} / {result['baseline_p99_ms']:.0f} ms"
+    n = f"{result['clients']} readers of a {result['story_updates']:,}-update story"
+    for phase, what in (
+        ("replays", f"{n} replaying its last {result['window']} changes"),
+        ("resets", f"{n} asking for it from cursor 0"),
+    ):
+        p99 = result[f"{phase}_p99_ms"]
+        share = result[f"{phase}_received"] / result["expected"] * 100
+        print(
+            f"| Replay isolation: p50 / p99 delivery on another story while {what} | {db} | "
+            f"{result[f'{phase}_p50_ms']:.0f} / {p99:.0f} ms ({share:.0f} % delivered; "
+            f"{result[f'{phase}_completed']:,} answers served, "
+            f"{result[f'{phase}_mean_answer_s']} s each); same run without: {base} | "
+            f"p99 < 1,000 ms | {verdict(p99 < TARGETS['p99_ms'] and share == 100)} |"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readers", default="5000,10000", help="comma-separated reader counts")
@@ -92,8 +115,13 @@ def main():
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between updates")
     parser.add_argument("--skip-fanout", action="store_true")
     parser.add_argument("--skip-poll", action="store_true")
+    parser.add_argument("--skip-replay", action="store_true")
     parser.add_argument("--skip-article", action="store_true")
+    parser.add_argument("--only", choices=["fanout", "poll", "replay", "article"])
     args = parser.parse_args()
+    if args.only:
+        for name in ("fanout", "poll", "replay", "article"):
+            setattr(args, f"skip_{name}", name != args.only)
     open_files = raise_open_files()
     readers = [int(n) for n in args.readers.split(",") if n.strip()]
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
@@ -117,6 +145,8 @@ def main():
                 )
         if not args.skip_poll:
             results.append(scenario("poll", "--db", db))
+        if not args.skip_replay:
+            results.append(scenario("replay", "--db", db))
         if not args.skip_article:
             results.append(scenario("article", "--db", db))
 
@@ -162,6 +192,8 @@ def main():
                 f"{result['minimal_rps']:,} req/s = {result['ratio']:.2f} | ≥ 0.8 | "
                 f"{verdict(result['ratio'] >= TARGETS['ratio'])} |"
             )
+        elif result["scenario"] == "replay":
+            print_replay(result, db)
         elif result["scenario"] == "article":
             print(
                 f"| Article with {result['updates']:,} updates: median server time | {db} | "

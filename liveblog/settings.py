@@ -171,7 +171,7 @@ LOGGING = {
     },
 }
 
-# --- Live delivery (incidents/live.py) -------------------------------------------------------
+# --- Live delivery (incidents/live/) -------------------------------------------------------
 # A comment line on an idle event stream, so proxies and browsers keep it open.
 LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15)
 # How often a reader's page polls when it cannot keep an event stream open.
@@ -184,8 +184,16 @@ LIVE_POLL_HEAD_SECONDS = 0.25
 LIVE_HUB_IDLE_SECONDS = 30
 # A stream this many events behind is closed; its reader reconnects and is replayed.
 LIVE_QUEUE_LIMIT = 500
-# Rendered events each process keeps per watched story, to replay reconnecting readers.
+# A reconnecting reader at most this many changes behind is replayed them (each process keeps
+# them rendered for the stories it watches); one further behind, or with a malformed cursor, is
+# told to reload its timeline instead.
 LIVE_REPLAY_MEMORY = 200
+# Threads per process that replay from the database, apart from the hub's delivery thread.
+LIVE_REPLAY_THREADS = 2
+# /healthz answers 503 when changes have waited this long for this process's hub.
+LIVE_HUB_STALL_SECONDS = 10
+# Garbage-collector thresholds for server processes with open streams (see live/hub.py).
+LIVE_GC_THRESHOLDS = (50_000, 50, 1_000)
 
 # Site identity, used in feeds, exports and the page footer.
 SITE_NAME = env_str("SITE_NAME", "The Live Desk")

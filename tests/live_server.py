@@ -335,7 +335,7 @@ class AsgiClient:
         self.call(finished(), timeout + 5)
 
     def close(self) -> None:
-        from incidents import live
+        from incidents.live.hub import current_hub
 
         async def shutdown():
             for stream in self.streams:
@@ -343,7 +343,7 @@ class AsgiClient:
             tasks = [stream._task for stream in self.streams]
             if tasks:
                 await asyncio.wait(tasks, timeout=5)
-            hub = live.current_hub()
+            hub = current_hub()
             if hub is not None and hub.loop is self.loop:
                 await hub.stop()
 
@@ -354,7 +354,7 @@ class AsgiClient:
 
 
 async def _current_hub():
-    from incidents import live
+    from incidents.live.hub import current_hub
 
-    hub = live.current_hub()
+    hub = current_hub()
     return hub if hub is not None and hub.loop is asyncio.get_running_loop() else None

@@ -6,7 +6,12 @@ import time
 import pytest
 from django.db import connection
 
-from incidents import live
+from incidents.live import events as live_events
+from incidents.live import hub as live_hub
+from incidents.live.changes import Batch
+from incidents.live.events import Event, encode_frame
+from incidents.live.heads import StoryHead
+from incidents.live.hub import CLOSED, Hub
 from tests.live_server import AsgiClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,19 +33,19 @@ def received(sequence):
 
 
 class Counter:
-    def __init__(self, monkeypatch, name):
+    def __init__(self, monkeypatch, module, name):
         self.calls = 0
-        original = getattr(live, name)
+        original = getattr(module, name)
 
         def counting(*args, **kwargs):
             self.calls += 1
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(live, name, counting)
+        monkeypatch.setattr(module, name, counting)
 
 
 def test_a_change_is_rendered_once_for_all_readers_of_a_process(asgi, story, editor, monkeypatch):
-    renders = Counter(monkeypatch, "render_change")
+    renders = Counter(monkeypatch, live_events, "render_change")
     streams = [stream_of(asgi, story) for _ in range(12)]
 
     story.publish_update("For everyone", by=editor)
@@ -52,8 +57,8 @@ def test_a_change_is_rendered_once_for_all_readers_of_a_process(asgi, story, edi
     assert asgi.connections() == 12
 
 
-def test_the_hub_does_not_query_per_stream(asgi, story, editor, monkeypatch):
-    loads = Counter(monkeypatch, "_load_new_events")
+def test_the_hub_does_not_query_per_stream(asgi, story, editor, monkeypatch, settings):
+    loads = Counter(monkeypatch, live_hub, "load_new_events")
     for _ in range(20):
         stream_of(asgi, story)
 
@@ -61,12 +66,12 @@ def test_the_hub_does_not_query_per_stream(asgi, story, editor, monkeypatch):
 
     # At most one look at the database per tick (every 250 ms on SQLite, none at all while
     # PostgreSQL is quiet), plus the catch-up when the story was first watched.
-    assert loads.calls <= 1 / live.setting("LIVE_SQLITE_POLL_SECONDS", 0.25) + 2
+    assert loads.calls <= 1 / settings.LIVE_SQLITE_POLL_SECONDS + 2
 
 
 @pytest.mark.skipif("connection.vendor != 'sqlite'")
 def test_on_sqlite_the_hub_polls_the_story_sequences(asgi, story, editor, monkeypatch):
-    loads = Counter(monkeypatch, "_load_new_events")
+    loads = Counter(monkeypatch, live_hub, "load_new_events")
     stream = stream_of(asgi, story)
     time.sleep(0.6)
 
@@ -79,7 +84,7 @@ def test_on_sqlite_the_hub_polls_the_story_sequences(asgi, story, editor, monkey
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_on_postgresql_the_hub_waits_for_notify(asgi, story, editor, monkeypatch):
-    loads = Counter(monkeypatch, "_load_new_events")
+    loads = Counter(monkeypatch, live_hub, "load_new_events")
     stream = stream_of(asgi, story)
     time.sleep(0.5)
     settled = loads.calls
@@ -114,22 +119,22 @@ def test_a_stream_that_falls_too_far_behind_is_closed_for_a_replay(asgi, story, 
     settings.LIVE_QUEUE_LIMIT = 2
 
     async def scenario():
-        hub = live.Hub(asyncio.get_running_loop())
-        head = live.StoryHead(story.pk, story.sequence, story.state)
+        hub = Hub(asyncio.get_running_loop())
+        head = StoryHead(story.pk, story.sequence, story.state)
         subscription = hub.subscribe(head)
-        events = [live.Event(story.sequence + n, "published", "", b"") for n in range(1, 5)]
-        hub.publish(story.pk, events)
+        events = [Event(story.sequence + n, "published", "", b"") for n in range(1, 5)]
+        hub.publish(story.pk, Batch(story.sequence + 4, events, story.timezone))
         queued = [subscription.queue.get_nowait() for _ in range(subscription.queue.qsize())]
         await hub.stop()
         return queued
 
     queued = asgi.call(scenario())
 
-    assert queued == [live.CLOSED]
+    assert queued == [CLOSED]
 
 
 def test_a_frame_puts_every_line_of_the_html_in_its_own_data_field():
-    frame = live.encode_frame(7, "edited", "<p>one</p>\r\n<p>two</p>\r<p>three</p>\n")
+    frame = encode_frame(7, "edited", "<p>one</p>\r\n<p>two</p>\r<p>three</p>\n")
 
     assert frame == (
         b"id: 7\nevent: edited\ndata: <p>one</p>\ndata: <p>two</p>\ndata: <p>three</p>\n\n"
@@ -138,7 +143,24 @@ def test_a_frame_puts_every_line_of_the_html_in_its_own_data_field():
 
 def test_the_backend_decides_how_the_hub_listens(asgi, db):
     async def mode():
-        return live.Hub(asyncio.get_running_loop()).mode
+        return Hub(asyncio.get_running_loop()).mode
 
     expected = "notify" if connection.vendor == "postgresql" else "poll"
     assert asgi.call(mode()) == expected
+
+
+def test_readers_replaying_the_same_changes_share_one_render(asgi, story, editor, monkeypatch):
+    start = story.sequence
+    for n in range(10):
+        story.publish_update(f"Missed {n}", by=editor)
+    story.refresh_from_db()
+    renders = Counter(monkeypatch, live_events, "render_change")
+
+    streams = [asgi.open(f"/stories/{story.slug}/events?cursor={start}") for _ in range(8)]
+    for stream in streams:
+        frames = asgi.wait_for(stream, received(story.sequence))
+        assert [frame.id for frame in frames if frame.id] == [
+            str(n) for n in range(start + 1, story.sequence + 1)
+        ]
+
+    assert renders.calls <= 10 + 2  # the window once (and the header), not once per reader

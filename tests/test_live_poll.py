@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from incidents import live
-from incidents.views.poll import POLL_CACHE_CONTROL
+from incidents.live.heads import forget_story_heads
+from incidents.live.poll import POLL_CACHE_CONTROL
 from tests.conftest import make_story
 
 
@@ -13,9 +13,9 @@ from tests.conftest import make_story
 def fresh_heads(settings):
     """Every poll here reads the database: the per-process head cache has its own test."""
     settings.LIVE_POLL_HEAD_SECONDS = 0
-    live.forget_story_heads()
+    forget_story_heads()
     yield
-    live.forget_story_heads()
+    forget_story_heads()
 
 
 def poll_url(story, since=None):
@@ -111,22 +111,65 @@ def test_a_poll_with_the_etag_of_an_ended_story_still_says_stop(client, story, e
     assert response.status_code == 286
 
 
-@pytest.mark.parametrize("bad", ["abc", "-1", "1.0", "99999", ""], ids=repr)
-def test_a_malformed_since_returns_everything(client, story, editor, bad):
-    story.publish_update("One", by=editor)
+@pytest.mark.parametrize("bad", ["abc", "-1", "1e5", "1.0", "99999", ""], ids=repr)
+def test_a_malformed_since_gets_a_small_cacheable_reset(client, story, editor, bad):
+    for n in range(30):
+        story.publish_update(f"Update {n} " + "with a long body " * 20, by=editor)
     story.refresh_from_db()
 
     response = client.get(poll_url(story) + f"?since={bad}")
 
     assert response.status_code == 200
-    assert sequences(response) == list(range(1, story.sequence + 1))
+    assert "data-reset" in response.text
+    assert f'data-sequence="{story.sequence}"' in response.text
+    assert sequences(response) == []
+    assert len(response.content) < 200
+    assert response["Cache-Control"] == POLL_CACHE_CONTROL
+    assert response.has_header("ETag")
 
 
-def test_a_poll_without_since_returns_everything(client, story, editor):
+def test_a_poll_without_since_gets_a_reset(client, story, editor):
     story.publish_update("One", by=editor)
+
+    response = client.get(poll_url(story))
+
+    assert response.status_code == 200
+    assert "data-reset" in response.text
+    assert sequences(response) == []
+
+
+def test_a_since_further_behind_than_a_replay_holds_gets_a_reset(client, story, editor, settings):
+    settings.LIVE_REPLAY_MEMORY = 3
+    since = story.sequence
+    for n in range(4):
+        story.publish_update(f"Update {n}", by=editor)
     story.refresh_from_db()
 
-    assert sequences(client.get(poll_url(story))) == list(range(1, story.sequence + 1))
+    too_old = client.get(poll_url(story, since))
+    recent = client.get(poll_url(story, since + 1))
+
+    assert too_old.status_code == 200 and "data-reset" in too_old.text
+    assert recent.status_code == 200 and "data-reset" not in recent.text
+    assert sequences(recent) == [since + 2, since + 3, since + 4]
+
+
+def test_an_ended_storys_poll_is_answered_from_the_cache(
+    client, story, editor, settings, django_assert_num_queries
+):
+    settings.LIVE_POLL_HEAD_SECONDS = 60
+    since = story.sequence
+    story.publish_update("Last words", by=editor)
+    story.end_coverage(by=editor)
+    first = client.get(poll_url(story, since))
+
+    with django_assert_num_queries(0):
+        again = client.get(poll_url(story, since))
+        current = client.get(poll_url(story, since + 2))
+
+    assert first.status_code == again.status_code == current.status_code == 286
+    assert "Last words" in again.text and again.content == first.content
+    assert again["Cache-Control"] == POLL_CACHE_CONTROL
+    assert sequences(current) == []
 
 
 def test_a_poll_for_an_unknown_story_is_not_found(client, db):

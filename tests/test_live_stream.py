@@ -157,30 +157,68 @@ def test_replay_and_live_events_join_without_a_gap_or_a_repeat(asgi, story, edit
     assert ids(frames) == list(range(start, story.sequence + 1))
 
 
+def is_reset(stream, story):
+    frames = [frame for frame in stream.frames() if frame.id is not None]
+    return [(frame.event, frame.id, frame.data) for frame in frames] == [
+        ("reset", str(story.sequence), str(story.sequence))
+    ]
+
+
 @pytest.mark.parametrize(
     "bad", ["abc", "-3", "1.5", "9" * 40, "", " ", "1e3", "٣", "99999"], ids=repr
 )
-def test_a_malformed_or_unknown_last_event_id_replays_from_the_start(asgi, story, editor, bad):
+def test_a_malformed_or_unknown_last_event_id_gets_a_reset(asgi, story, editor, bad):
     story.publish_update("One", by=editor)
     story.publish_update("Two", by=editor)
     story.refresh_from_db()
 
     stream = asgi.open(events_url(story), headers={"Last-Event-ID": bad})
-    frames = asgi.wait_for(stream, has_ids(story.sequence))
+    asgi.wait_until_finished(stream)
 
     assert stream.status == 200
-    assert ids(frames) == list(range(1, story.sequence + 1))
+    assert stream.headers["content-type"].startswith("text/event-stream")
+    assert is_reset(stream, story)
+    assert "One" not in stream.body.decode()
 
 
-@pytest.mark.parametrize("bad", ["abc", "-1", "0x10", "%00", "99999"], ids=repr)
-def test_a_malformed_cursor_replays_from_the_start(asgi, story, editor, bad):
+@pytest.mark.parametrize("bad", ["abc", "-1", "0x10", "%00", "99999", "1e5"], ids=repr)
+def test_a_malformed_cursor_gets_a_reset(asgi, story, editor, bad):
     story.publish_update("One", by=editor)
     story.refresh_from_db()
 
     stream = asgi.open(events_url(story, cursor=bad))
-    frames = asgi.wait_for(stream, has_ids(story.sequence))
+    asgi.wait_until_finished(stream)
 
-    assert ids(frames) == list(range(1, story.sequence + 1))
+    assert stream.status == 200
+    assert is_reset(stream, story)
+
+
+def test_a_stream_without_a_cursor_gets_a_reset(asgi, story, editor):
+    story.publish_update("One", by=editor)
+    story.refresh_from_db()
+
+    stream = asgi.open(events_url(story))
+    asgi.wait_until_finished(stream)
+
+    assert stream.status == 200
+    assert is_reset(stream, story)
+    assert asgi.connections() == 0
+
+
+def test_a_cursor_further_behind_than_a_replay_holds_gets_a_reset(asgi, story, editor, settings):
+    settings.LIVE_REPLAY_MEMORY = 3
+    start = story.sequence
+    for n in range(4):
+        story.publish_update(f"Update {n}", by=editor)
+    story.refresh_from_db()
+
+    too_old = asgi.open(events_url(story, cursor=start))
+    asgi.wait_until_finished(too_old)
+    recent = asgi.open(events_url(story, cursor=start + 1))
+    frames = asgi.wait_for(recent, has_ids(story.sequence))
+
+    assert is_reset(too_old, story)
+    assert ids(frames) == [start + 2, start + 3, start + 4]
 
 
 def test_an_idle_stream_sends_a_heartbeat_comment(asgi, story, settings):

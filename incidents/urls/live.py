@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents.views import poll, stream
+from incidents.live import poll, stream
 
 app_name = "live"
 

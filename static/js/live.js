@@ -9,8 +9,12 @@
 // ignored, so a reconnect (EventSource's own, with Last-Event-ID, or ours, with ?cursor=) or a
 // switch to polling applies each change exactly once, in order.
 //
+// A reader the server cannot replay (a cursor it does not know, or one too far behind) gets a
+// "reset": the page fetches its article again and swaps in the fresh timeline and header, then
+// follows from there, without reloading the page.
+//
 // The article's data-connection says how the page is following the story: "stream",
-// "polling" or "closed".
+// "polling", "resetting" or "closed".
 (function () {
   "use strict";
 
@@ -39,12 +43,15 @@
   var pollMs = 5000;
   var messages = [];
   var announceTimer = null;
+  var resetting = false;
+  var resetsInARow = 0; // a page cached somewhere may still be too old: back off
 
   // --- applying a change ---------------------------------------------------------------
 
   function apply(kind, sequence, html) {
     if (!(sequence > lastSequence)) return;
     lastSequence = sequence;
+    resetsInARow = 0;
     article.setAttribute("data-sequence", String(sequence));
     if (kind === "story" || kind === "ended") {
       replaceHeader(html);
@@ -58,6 +65,7 @@
     var update = parseUpdate(html);
     if (!update) return;
     showTimes(update);
+    if (update.classList.contains("update--pinned")) unpinOthers(update.id);
     var waiting = indexOfPending(update.id);
     if (waiting >= 0) {
       pending[waiting] = update;
@@ -72,7 +80,12 @@
       else if (kind === "edited") say(label(update) + " was updated.");
       return;
     }
-    if (kind === "retracted") return; // never shown here, nothing to withdraw
+    if (kind === "retracted") {
+      // Published and retracted since this page last heard (a replay holds only the newest):
+      // its notice goes where the page itself would show it, without an announcement.
+      place(update);
+      return;
+    }
     if (document.hidden) unseenWhileHidden += 1;
     update.classList.add("update--fresh");
     if (awayFromNewest()) {
@@ -84,6 +97,18 @@
       say("New: " + label(update) + ". " + summary(update));
     }
     refreshTitle();
+  }
+
+  // Pinning one update unpins the other in the same change: the server sends only the one.
+  function unpinOthers(id) {
+    var shown = Array.prototype.slice.call(timeline.querySelectorAll("article.update--pinned"));
+    shown.concat(pending).forEach(function (other) {
+      if (other.id === id || !other.classList.contains("update--pinned")) return;
+      other.classList.remove("update--pinned");
+      var badge = other.querySelector(".badge--pinned");
+      if (badge) badge.remove();
+      if (other.parentNode === timeline) place(other);
+    });
   }
 
   function parseUpdate(html) {
@@ -215,6 +240,12 @@
         apply(kind, parseInt(event.lastEventId, 10), event.data);
       });
     });
+    stream.addEventListener("reset", function () {
+      if (stream !== source) return;
+      stream.close();
+      source = null;
+      reloadTimeline();
+    });
     stream.addEventListener("open", function () {
       failures = 0;
       article.setAttribute("data-connection", "stream");
@@ -272,6 +303,10 @@
   function applyBatch(html) {
     var holder = document.createElement("template");
     holder.innerHTML = html;
+    if (holder.content.querySelector(".live-batch[data-reset]")) {
+      reloadTimeline();
+      return;
+    }
     holder.content.querySelectorAll("template[data-kind]").forEach(function (change) {
       apply(
         change.getAttribute("data-kind"),
@@ -279,6 +314,59 @@
         change.innerHTML
       );
     });
+  }
+
+  // --- a reset: the article fetched again, its timeline and header swapped in ------------
+
+  function reloadTimeline() {
+    if (resetting) return;
+    resetting = true;
+    resetsInARow += 1;
+    var wasPolling = polling;
+    stopPolling();
+    article.setAttribute("data-connection", "resetting");
+    fetch(window.location.pathname + window.location.search, {
+      headers: { Accept: "text/html" },
+      cache: "no-cache",
+    })
+      .then(function (response) {
+        if (response.status === 404) stop();
+        if (!response.ok) throw new Error("status " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var freshArticle = fresh.querySelector("article.story[data-events-url]");
+        var freshTimeline = fresh.getElementById("timeline");
+        var freshHeader = fresh.getElementById("story-header");
+        if (!freshArticle || !freshTimeline) throw new Error("no timeline");
+        pending = [];
+        refreshButton();
+        freshTimeline.setAttribute("data-order", order);
+        showTimes(freshTimeline);
+        timeline.replaceWith(freshTimeline);
+        timeline = freshTimeline;
+        var header = document.getElementById("story-header");
+        if (freshHeader && header) {
+          showTimes(freshHeader);
+          header.replaceWith(freshHeader);
+        }
+        lastSequence = parseInt(freshArticle.getAttribute("data-sequence"), 10) || 0;
+        article.setAttribute("data-sequence", String(lastSequence));
+        article.setAttribute("data-state", freshArticle.getAttribute("data-state") || "live");
+        refreshTitle();
+        if (freshArticle.getAttribute("data-state") !== "live") stop();
+      })
+      .catch(function () {
+        failures += 1; // try again, later each time
+      })
+      .then(function () {
+        resetting = false;
+        if (stopped) return;
+        var wait = resetsInARow > 1 ? 1000 * Math.min(resetsInARow, 30) : 0;
+        if (wasPolling) setTimeout(startPolling, wait);
+        else setTimeout(connect, wait + 1000 * Math.min(failures, 4));
+      });
   }
 
   function stop() {

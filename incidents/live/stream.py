@@ -1,41 +1,46 @@
 """The live event stream of a story: Server-Sent Events, served by the process's hub.
 
 `id:` is the story's change sequence. A reader who reconnects with `Last-Event-ID` (or with the
-`?cursor=` the page supplies) is replayed every change after it, then joins the live feed with
-no gap and no repeat. The replay may overlap the live feed: the stream subscribes first, so no
-change can fall between the two, and drops anything it has already sent.
+`?cursor=` the page supplies) is replayed the changes after it, each update as it is now, then
+joins the live feed with no gap and no repeat. The replay may overlap the live feed: the stream
+subscribes first, so no change can fall between the two, and drops anything it has already sent.
+A reader without a usable cursor (missing, malformed, or more than `LIVE_REPLAY_MEMORY` changes
+behind) gets a `reset` event instead of a replay: the page reloads its timeline.
 """
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
-from incidents import live
+from incidents.live.events import HEADER, HEARTBEAT, parse_cursor, replay_start, reset_frame
+from incidents.live.heads import StoryHead
+from incidents.live.hub import BEAT, CLOSED, Hub, get_hub
 from incidents.models import Change, Story
 
 RETRY_FRAME = b"retry: 2000\n\n"
+EVENT_STREAM = "text/event-stream; charset=utf-8"
 
 
-def requested_cursor(request: HttpRequest, newest: int) -> int:
-    """Where to resume. Anything malformed, or beyond the story's log, means from the start."""
+def requested_cursor(request: HttpRequest) -> int | None:
+    """Where the reader stands: Last-Event-ID (the browser's own reconnect) over ?cursor=."""
     raw = request.headers.get("Last-Event-ID")
-    if raw is None:
-        raw = request.GET.get("cursor", "")
-    return live.parse_sequence(raw, newest)
+    return parse_cursor(request.GET.get("cursor") if raw is None else raw)
 
 
 @require_safe
 async def events(request: HttpRequest, slug: str):
-    hub = live.get_hub()
+    hub = get_hub()
     head = await hub.find_story(slug)
     if head is None:
         raise Http404("No such story.")
-    cursor = requested_cursor(request, head.sequence)
-    if head.state == Story.State.ENDED and cursor >= head.sequence:
+    start = replay_start(requested_cursor(request), head.sequence)
+    if start is None:
+        # Nothing to replay from: the page reloads its timeline, then follows from there.
+        reset = RETRY_FRAME + reset_frame(head.sequence)
+        return _no_store(HttpResponse(reset, content_type=EVENT_STREAM))
+    if head.state == Story.State.ENDED and start >= head.sequence:
         # Nothing more will come. 204 tells EventSource not to reconnect.
         return _no_store(HttpResponse(status=204))
-    response = StreamingHttpResponse(
-        _stream(hub, head, cursor), content_type="text/event-stream; charset=utf-8"
-    )
+    response = StreamingHttpResponse(_stream(hub, head, start), content_type=EVENT_STREAM)
     response["X-Accel-Buffering"] = "no"
     return _no_store(response)
 
@@ -63,26 +68,30 @@ def _release_request_thread() -> None:
         executor.shutdown(wait=False)
 
 
-async def _stream(hub: "live.Hub", head: "live.StoryHead", cursor: int):
+async def _stream(hub: Hub, head: StoryHead, cursor: int):
     subscription = hub.subscribe(head)
     try:
         _release_request_thread()
         yield RETRY_FRAME
+        replay = await hub.replay(head, cursor)
+        if replay is None:
+            return  # the story is no longer public
         last = cursor
-        for event in await hub.replay(head.pk, cursor):
+        for event in replay:
             last = event.sequence
             yield event.frame
-            if event.kind == Change.Kind.ENDED:
-                return
+        ended = [event.kind == Change.Kind.ENDED for event in replay if event.subject == HEADER]
+        if (ended and ended[-1]) or head.state == Story.State.ENDED:
+            return
         # Per event, the only work per stream: take the hub's frame off the queue and write
         # those same bytes. The hub also sends the heartbeats (one timer for all streams).
         queue = subscription.queue
         while True:
             event = await queue.get()
-            if event is live.BEAT:
-                yield live.HEARTBEAT
+            if event is BEAT:
+                yield HEARTBEAT
                 continue
-            if event is live.CLOSED:
+            if event is CLOSED:
                 return
             if event.sequence <= last:
                 continue  # already sent in the replay

@@ -1,211 +1,35 @@
-"""Live delivery: one hub per server process fans each change out to that process's open streams.
-
-A change travels from the database to readers like this:
-
-1. A model method commits a `Change` row and bumps `Story.sequence` (on PostgreSQL it also sends
-   NOTIFY in the same transaction).
-2. The hub of every server process learns that a story's sequence grew: from LISTEN on
-   PostgreSQL, or on SQLite from one query of the watched stories' sequences at most every
-   `LIVE_SQLITE_POLL_SECONDS`.
-3. It loads the new `Change` rows once, renders each event once with the partial the page uses,
-   encodes it as a Server-Sent Events frame, and puts that same bytes object on the queue of
-   every open stream of the story in this process. Nothing is queried or rendered per stream.
-   Heartbeats come from the hub too, from one timer, so a stream has no timer of its own.
-
-All database work of the hub, and the story look-up of each new stream, runs on one thread the
-hub owns, with one database connection: thousands of readers arriving at once do not open
-thousands of database connections. The hub starts with the first stream and stops once the last
-one has gone (after `LIVE_HUB_IDLE_SECONDS`), or when `stop()` is awaited.
+"""The hub: one per server process. It learns that a story's sequence grew, loads and renders
+the new changes once (on one delivery thread it owns, with one connection: changes.py), and
+hands the same bytes to every open stream of the story. Arriving readers' look-ups and replays
+run on threads of their own (replays.py), so they never hold up delivery; it keeps each watched
+story's recent events (memory.py) so that most replays need no query and no render. It starts
+with the first stream and stops once the last one has gone (after `LIVE_HUB_IDLE_SECONDS`), or
+when `stop()` is awaited.
 """
 
 import asyncio
 import gc
 import logging
-import re
 import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.template.loader import render_to_string
-from django.utils.html import format_html, format_html_join
 
-from incidents.models import NOTIFY_CHANNEL, Change, Story
+from incidents.live.changes import Batch, close_connection, listen_params, load_new_events
+from incidents.live.events import Event
+from incidents.live.heads import StoryHead, find_public_story
+from incidents.live.memory import ReplayMemory
+from incidents.live.replays import Replayer
+from incidents.models import NOTIFY_CHANNEL
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT = b": heartbeat\n\n"
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_UPDATE_KINDS = {
-    Change.Kind.PUBLISHED,
-    Change.Kind.EDITED,
-    Change.Kind.RETRACTED,
-    Change.Kind.PINNED,
-}
-
-
-_SEQUENCE = re.compile(r"[0-9]{1,18}")
-
-
-def parse_sequence(raw: str, newest: int) -> int:
-    """A reader's resume point. Malformed, or beyond the story's log, means from the start."""
-    raw = raw.strip()
-    if not _SEQUENCE.fullmatch(raw):
-        return 0
-    value = int(raw)
-    return value if value <= newest else 0
-
-
-def setting(name: str, default):
-    return getattr(settings, name, default)
-
-
-# --- events ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One change, rendered once and encoded once as a Server-Sent Events frame."""
-
-    sequence: int
-    kind: str
-    html: str
-    frame: bytes
-
-
-def encode_frame(sequence: int, kind: str, html: str) -> bytes:
-    # SSE ends a field at any of CR, LF or CRLF, so each line of the HTML gets its own `data:`;
-    # the browser joins them back with LF.
-    lines = _LINE_BREAK.split(html.strip())
-    data = "".join(f"data: {line}\n" for line in lines)
-    return f"id: {sequence}\nevent: {kind}\n{data}\n".encode()
-
-
-def render_change(change: Change, story: Story) -> str:
-    """The HTML a reader's page swaps in for one change: the update partial, or the header."""
-    if change.kind in _UPDATE_KINDS and change.update is not None:
-        update = change.update
-        update.story = story  # the partial reads the story's timezone
-        return render_to_string("incidents/update.html", {"update": update, "story": story})
-    return render_to_string("incidents/story.html#story-header", {"story": story})
-
-
-def render_events(story: Story, changes) -> list[Event]:
-    events = []
-    for change in changes:
-        html = render_change(change, story)
-        events.append(
-            Event(
-                change.sequence, change.kind, html, encode_frame(change.sequence, change.kind, html)
-            )
-        )
-    return events
-
-
-def render_batch(story: Story, events: list[Event]) -> str:
-    """The poll fallback's fragment: the same events, each in a <template> the page applies."""
-    items = format_html_join(
-        "",
-        '<template data-kind="{}" data-sequence="{}">{}</template>',
-        ((event.kind, event.sequence, event.html) for event in events),
-    )
-    return format_html(
-        '<div class="live-batch" data-sequence="{}" data-state="{}">{}</div>',
-        story.sequence,
-        story.state,
-        items,
-    )
-
-
-def changes_after(story: Story, sequence: int):
-    return story.changes_since(sequence).select_related("update")
-
-
-def load_story(pk: int) -> Story:
-    return Story.objects.prefetch_related("bylines").get(pk=pk)
-
-
-# --- work done on the hub's database thread -------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StoryHead:
-    """What a new stream needs to know about its story before it subscribes."""
-
-    pk: int
-    sequence: int
-    state: str
-
-
-def _find_public_story(slug: str) -> StoryHead | None:
-    row = Story.objects.public().filter(slug=slug).values_list("pk", "sequence", "state").first()
-    return StoryHead(*row) if row else None
-
-
-_heads: dict[str, tuple[float, StoryHead]] = {}
-
-
-def public_story_head(slug: str) -> StoryHead | None:
-    """The story's head for the poll fallback, read from the database at most every
-    `LIVE_POLL_HEAD_SECONDS` per process: most polls are then answered without a query. The
-    same staleness the hub's own poll has on SQLite."""
-    cached = cached_story_head(slug)
-    if cached is not None:
-        return cached
-    ttl = setting("LIVE_POLL_HEAD_SECONDS", 0.25)
-    moment = time.monotonic()
-    head = _find_public_story(slug)
-    if head is None:
-        _heads.pop(slug, None)
-    elif ttl > 0:
-        if len(_heads) > 10_000:
-            _heads.clear()
-        _heads[slug] = (moment, head)
-    return head
-
-
-def cached_story_head(slug: str) -> StoryHead | None:
-    """The head read less than `LIVE_POLL_HEAD_SECONDS` ago, if any; never queries."""
-    cached = _heads.get(slug)
-    if cached is not None and time.monotonic() - cached[0] < setting(
-        "LIVE_POLL_HEAD_SECONDS", 0.25
-    ):
-        return cached[1]
-    return None
-
-
-def forget_story_heads() -> None:
-    _heads.clear()
-
-
-def _load_events(pk: int, after: int) -> list[Event]:
-    story = load_story(pk)
-    return render_events(story, changes_after(story, after))
-
-
-def _load_new_events(known: dict[int, int], check_sequences: bool) -> dict[int, list[Event]]:
-    """Events newer than `known[pk]` for each story; with `check_sequences`, first one query of
-    the stories' sequences tells which stories have any."""
-    if check_sequences:
-        current = dict(Story.objects.filter(pk__in=known).values_list("pk", "sequence"))
-        grown = [pk for pk, sequence in current.items() if sequence > known[pk]]
-    else:
-        grown = list(known)
-    return {pk: _load_events(pk, known[pk]) for pk in grown}
-
-
-def _close_connection() -> None:
-    connection.close()
-
-
-# --- the hub ------------------------------------------------------------------------------
-
 
 class Closed:
-    """Put on a stream's queue when it fell too far behind: it ends, and the reader's browser
-    reconnects with Last-Event-ID and is replayed from the database."""
+    """Put on a stream's queue when it must end: it fell too far behind (its reader's browser
+    reconnects with Last-Event-ID and is replayed or reset), or its story stopped being public."""
 
 
 CLOSED = Closed()
@@ -230,11 +54,9 @@ class Subscription:
 class _Watched:
     """A story with open streams in this process."""
 
-    known: int  # the newest sequence handed to the streams
+    pk: int
+    memory: ReplayMemory  # its `newest`: the newest sequence the hub has dealt with
     subscribers: set = field(default_factory=set)
-    # Rendered events kept for replays, complete for every sequence after `recent_floor`.
-    recent: OrderedDict = field(default_factory=OrderedDict)
-    recent_floor: int = 0
     # When the streams were last sent anything (loop time): heartbeats go only to quiet stories.
     last_sent: float = 0.0
 
@@ -244,11 +66,16 @@ class Hub:
         self.loop = loop
         self.mode = "notify" if connection.vendor == "postgresql" else "poll"
         self._watched: dict[int, _Watched] = {}
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: ThreadPoolExecutor | None = None  # delivery: one thread, one connection
+        self._replayer = Replayer(loop)  # replays: never in delivery's way
+        self._closing: asyncio.Task | None = None
         self._tasks: list[asyncio.Task] = []
         self._wake = asyncio.Event()
         self._dirty: set[int] = set()
         self._idle_timer: asyncio.TimerHandle | None = None
+        self._round = asyncio.Event()  # set, and replaced, after each delivery round
+        # Since when (time.monotonic()) changes have been waiting to go out; None when none are.
+        self.behind_since: float | None = None
 
     # -- what views and tests see --
 
@@ -261,8 +88,21 @@ class Hub:
     def running(self) -> bool:
         return bool(self._tasks)
 
+    def stalled(self) -> str | None:
+        """Why this hub has stopped delivering, if it has (for /healthz); None when it is well."""
+        for task in self._tasks:
+            if task.done():
+                return f"the hub's {task.get_name()} task has stopped"
+        if self.behind_since is not None:
+            waiting = time.monotonic() - self.behind_since
+            if waiting > settings.LIVE_HUB_STALL_SECONDS:
+                return f"changes have waited {waiting:.0f} s for delivery"
+        return None
+
     async def find_story(self, slug: str) -> StoryHead | None:
-        return await self.run(_find_public_story, slug)
+        """The public story's head, read on a replay thread: arriving readers, however many,
+        never hold up delivery."""
+        return await self._replayer.run(find_public_story, slug)
 
     def subscribe(self, head: StoryHead) -> Subscription:
         """Start receiving every event of the story after `head.sequence` (or after what the hub
@@ -270,14 +110,12 @@ class Hub:
         self._start()
         watched = self._watched.get(head.pk)
         if watched is None:
-            watched = self._watched[head.pk] = _Watched(known=head.sequence)
-            watched.recent_floor = head.sequence
+            memory = ReplayMemory(head.sequence, settings.LIVE_REPLAY_MEMORY)
+            watched = self._watched[head.pk] = _Watched(head.pk, memory)
             watched.last_sent = self.loop.time()
             # Anything committed since `head` was read is loaded at once, NOTIFY or not.
             self._mark_dirty(head.pk)
-        subscription = Subscription(
-            head.pk, asyncio.Queue(maxsize=setting("LIVE_QUEUE_LIMIT", 500))
-        )
+        subscription = Subscription(head.pk, asyncio.Queue(maxsize=settings.LIVE_QUEUE_LIMIT))
         watched.subscribers.add(subscription)
         self._cancel_idle_timer()
         return subscription
@@ -293,12 +131,33 @@ class Hub:
         if not self._watched and self.running:
             self._schedule_idle_stop()
 
-    async def replay(self, pk: int, after: int) -> list[Event]:
-        """Events after `after`, from the hub's memory when it holds them all, else the database."""
-        watched = self._watched.get(pk)
-        if watched is not None and after >= watched.recent_floor:
-            return [event for sequence, event in watched.recent.items() if sequence > after]
-        return await self.run(_load_events, pk, after)
+    async def replay(self, head: StoryHead, after: int) -> list[Event] | None:
+        """Events after `after`, each update as it is now; None when the story is no longer
+        public. From the hub's memory once it has caught up with `head` (extended back over the
+        replay window once, for every reader), else from the database."""
+        watched = self._watched.get(head.pk)
+        if watched is not None and await self._caught_up(watched, head.sequence):
+            memory = watched.memory
+            if after < memory.floor:
+                await self._replayer.backfill(head.pk, memory)
+            if self._watched.get(head.pk) is watched and memory.covers(after):
+                return memory.after(after)
+        found = await self._replayer.from_database(head.pk, after)
+        return None if found is None else found[1]
+
+    async def _caught_up(self, watched: _Watched, sequence: int, timeout: float = 2.0) -> bool:
+        """Whether the hub has dealt with the story up to `sequence`, waiting a little for it:
+        until then its memory may still hold text that has since changed."""
+        deadline = self.loop.time() + timeout
+        while watched.memory.newest < sequence:
+            remaining = deadline - self.loop.time()
+            if remaining <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._round.wait(), remaining)
+            except TimeoutError:
+                return False
+        return self._watched.get(watched.pk) is watched
 
     async def run(self, function, *args):
         """Run ORM work on the hub's database thread."""
@@ -308,7 +167,7 @@ class Hub:
             return await self.loop.run_in_executor(self._executor, function, *args)
         except DatabaseError:
             # A dropped connection is reopened by the next call.
-            await self.loop.run_in_executor(self._executor, _close_connection)
+            await self.loop.run_in_executor(self._executor, close_connection)
             raise
 
     async def stop(self) -> None:
@@ -322,26 +181,29 @@ class Hub:
             for subscription in watched.subscribers:
                 self._close_subscription(subscription)
         self._watched.clear()
+        self.behind_since = None
         if self._executor is not None:
             executor, self._executor = self._executor, None
-            await self.loop.run_in_executor(executor, _close_connection)
+            await self.loop.run_in_executor(executor, close_connection)
             executor.shutdown(wait=False)
+        await self._replayer.stop()
 
     # -- fan-out --
 
-    def publish(self, pk: int, events: list[Event]) -> None:
+    def publish(self, pk: int, batch: Batch) -> None:
         watched = self._watched.get(pk)
         if watched is None:
             return
-        limit = setting("LIVE_REPLAY_MEMORY", 200)
-        for event in events:
-            if event.sequence <= watched.known:
-                continue
-            watched.known = event.sequence
-            watched.recent[event.sequence] = event
-            while len(watched.recent) > limit:
-                evicted, _ = watched.recent.popitem(last=False)
-                watched.recent_floor = evicted
+        if batch.gone or batch.too_many:
+            # Gone: no update published afterwards may reach these readers. Too many: they
+            # reconnect, and are told to reload their timeline.
+            for subscription in watched.subscribers:
+                self._close_subscription(subscription)
+            del self._watched[pk]
+            if not self._watched and self.running:
+                self._schedule_idle_stop()
+            return
+        for event in watched.memory.add(batch.events, batch.sequence, batch.timezone, batch.header):
             self._hand_out(watched, event)
 
     def _hand_out(self, watched: "_Watched", item) -> None:
@@ -377,10 +239,12 @@ class Hub:
 
     def _mark_dirty(self, pk: int) -> None:
         self._dirty.add(pk)
+        if self.behind_since is None:
+            self.behind_since = time.monotonic()
         self._wake.set()
 
     async def _deliver_forever(self) -> None:
-        interval = setting("LIVE_SQLITE_POLL_SECONDS", 0.25)
+        interval = settings.LIVE_SQLITE_POLL_SECONDS
         while True:
             if self.mode == "poll":
                 # On SQLite the sequences are polled for every watched story: one query a tick.
@@ -391,17 +255,18 @@ class Hub:
                 self._wake.clear()
                 self._dirty.clear()
                 pks = set(self._watched)
-                check = True
+                if pks and self.behind_since is None:
+                    self.behind_since = time.monotonic()
             else:
                 await self._wake.wait()
                 self._wake.clear()
                 pks, self._dirty = self._dirty & set(self._watched), set()
-                check = False
             if not pks:
+                self._finish_round()
                 continue
-            known = {pk: self._watched[pk].known for pk in pks}
+            known = {pk: self._watched[pk].memory.newest for pk in pks}
             try:
-                batches = await self.run(_load_new_events, known, check)
+                batches = await self.run(load_new_events, known)
             except Exception:
                 logger.exception("live hub: loading changes failed; retrying")
                 for pk in pks:
@@ -409,15 +274,22 @@ class Hub:
                 await asyncio.sleep(1)
                 self._wake.set()
                 continue
-            for pk, events in batches.items():
-                self.publish(pk, events)
+            for pk, batch in batches.items():
+                self.publish(pk, batch)
+            self._finish_round()
+
+    def _finish_round(self) -> None:
+        if not self._dirty:
+            self.behind_since = None
+        self._round.set()
+        self._round = asyncio.Event()
 
     async def _listen_forever(self) -> None:
         import psycopg
 
         while True:
             try:
-                params = _listen_params()
+                params = listen_params()
                 async with await psycopg.AsyncConnection.connect(**params, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     # Whatever was committed while we were not listening is loaded now.
@@ -438,7 +310,7 @@ class Hub:
         except ValueError:
             return
         watched = self._watched.get(pk)
-        if watched is not None and sequence > watched.known:
+        if watched is not None and sequence > watched.memory.newest:
             self._mark_dirty(pk)
 
     async def _beat_forever(self) -> None:
@@ -446,7 +318,7 @@ class Hub:
         after every event (thousands of timer handles per event). A story whose streams were
         sent nothing for `LIVE_HEARTBEAT_SECONDS` gets a heartbeat within a quarter of that."""
         while True:
-            interval = setting("LIVE_HEARTBEAT_SECONDS", 15)
+            interval = settings.LIVE_HEARTBEAT_SECONDS
             await asyncio.sleep(interval / 4)
             moment = self.loop.time()
             for watched in list(self._watched.values()):
@@ -457,9 +329,7 @@ class Hub:
 
     def _schedule_idle_stop(self) -> None:
         self._cancel_idle_timer()
-        self._idle_timer = self.loop.call_later(
-            setting("LIVE_HUB_IDLE_SECONDS", 30), self._stop_if_idle
-        )
+        self._idle_timer = self.loop.call_later(settings.LIVE_HUB_IDLE_SECONDS, self._stop_if_idle)
 
     def _cancel_idle_timer(self) -> None:
         if self._idle_timer is not None:
@@ -475,7 +345,8 @@ class Hub:
         for task in tasks:
             task.cancel()
         if self._executor is not None:
-            self._executor.submit(_close_connection)
+            self._executor.submit(close_connection)
+        self._closing = self.loop.create_task(self._replayer.stop(), name="live-replay-stop")
 
 
 def _spare_the_streams_from_the_collector() -> None:
@@ -489,17 +360,9 @@ def _spare_the_streams_from_the_collector() -> None:
     young collections let those objects die young. Measured with bench/fanout.py (10,000
     readers on 2 processes, SQLite, one run each): p99 790 ms with the defaults, 440 ms with
     these, and the same memory."""
-    thresholds = setting("LIVE_GC_THRESHOLDS", (50_000, 50, 1_000))
+    thresholds = settings.LIVE_GC_THRESHOLDS
     if thresholds and gc.get_threshold()[0] < thresholds[0]:
         gc.set_threshold(*thresholds)
-
-
-def _listen_params() -> dict:
-    """libpq parameters for the LISTEN connection, from the same settings Django connects with."""
-    params = dict(connection.get_connection_params())
-    for name in ("cursor_factory", "context", "prepare_threshold", "pool"):
-        params.pop(name, None)
-    return params
 
 
 _hub: Hub | None = None

@@ -1,0 +1,92 @@
+"""The polling fallback: the changes after `?since=`, as a fragment a CDN can cache.
+
+Readers whose browser cannot keep an event stream open ask here every few seconds. The answer
+depends only on the story's sequence, so it carries an ETag and a short public max-age, and never
+a cookie: most polls end as a 304, or at a CDN without reaching us. A `since` that cannot be
+replayed (missing, malformed, or too far behind) gets a small reset answer: the page reloads its
+timeline. Rendered answers are kept in the cache by story, sequence and `since`.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import condition, require_safe
+from django_htmx.http import HttpResponseStopPolling
+
+from incidents.live.events import database_replay, parse_cursor, render_batch, replay_start
+from incidents.live.heads import StoryHead, find_public_story, public_story_head
+from incidents.models import Story
+
+POLL_CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30"
+RENDERED_SECONDS = 300  # how long a rendered answer stays in the cache (keyed by sequence)
+
+
+def shareable(view):
+    """No cookie and no Vary: Cookie on this view's responses, whatever the request carried.
+
+    Only the CSRF middleware could add one here (when the request's csrftoken cookie is
+    malformed it issues a new one); the session is never touched."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+        response["Cache-Control"] = POLL_CACHE_CONTROL
+        response["X-Poll-Seconds"] = str(settings.LIVE_POLL_SECONDS)
+        return response
+
+    return wrapped
+
+
+def head_etag(head: StoryHead) -> str:
+    """The answer changes only with the story's sequence and state."""
+    return f'"{head.pk}-{head.sequence}-{head.state}"'
+
+
+def poll_etag(request: HttpRequest, slug: str) -> str | None:
+    """For `condition`: usually from this process's memory of the story's head, without a query.
+    None for an ended story, so that its readers always hear "stop polling", never a bare 304."""
+    head = public_story_head(slug)
+    if head is None or head.state == Story.State.ENDED:
+        return None
+    return head_etag(head)
+
+
+@require_safe
+@shareable
+@condition(etag_func=poll_etag)
+def updates(request: HttpRequest, slug: str):
+    head = public_story_head(slug)
+    since = parse_cursor(request.GET.get("since"))
+    if head is not None and since is not None and since > head.sequence:
+        head = find_public_story(slug)  # this process's memory of the head may lag the page's
+    if head is None:
+        raise Http404("No such story.")
+    start = replay_start(since, head.sequence)
+    if start is None:
+        body = render_batch(head.sequence, head.state, [], reset=True)
+    elif start >= head.sequence:
+        body = render_batch(head.sequence, head.state, [])
+    else:
+        key = f"live-poll:{head.pk}:{head.sequence}:{head.state}:{start}"
+        body = cache.get(key)
+        if body is None:
+            body, head = changes_since(head, start)
+            cache.set(key, body, RENDERED_SECONDS)
+    answer = HttpResponseStopPolling if head.state == Story.State.ENDED else HttpResponse
+    response = answer(body)
+    response["ETag"] = head_etag(head)
+    response["X-Live-Sequence"] = str(head.sequence)
+    return response
+
+
+def changes_since(head: StoryHead, start: int) -> tuple[str, StoryHead]:
+    """The batch after `start`, rendered from the database as it is now, and the fresh head."""
+    found = database_replay(head.pk, start)
+    if found is None:
+        raise Http404("No such story.")
+    story, events = found
+    fresh = StoryHead(story.pk, story.sequence, story.state)
+    return render_batch(story.sequence, story.state, events), fresh
