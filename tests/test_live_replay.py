@@ -59,6 +59,22 @@ def test_an_update_published_after_the_draft_never_reaches_an_earlier_stream(asg
     assert b"while the story was a draft" not in reader.body
 
 
+def test_a_story_withdrawn_and_back_within_one_look_still_ends_earlier_streams(asgi, story, editor):
+    from django.db import transaction
+
+    reader = asgi.open(events_url(story, story.sequence))
+    with transaction.atomic():  # all three land before the hub can look even once
+        story.set_state("draft", by=editor)
+        story.publish_update("Written while the story was withdrawn", by=editor)
+        story.set_state("live", by=editor)
+
+    asgi.wait_until_finished(reader)
+
+    assert reader.finished
+    assert b"while the story was withdrawn" not in reader.body
+    assert story.changes.filter(kind="withdrawn").count() == 1
+
+
 def replay_for_a_new_reader(asgi, story, cursor):
     story.refresh_from_db()
     newcomer = asgi.open(f"/stories/{story.slug}/events", headers={"Last-Event-ID": str(cursor)})

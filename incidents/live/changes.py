@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 
 from incidents.live.events import Event, changes_after, load_story, render_events, render_header
-from incidents.models import Story
+from incidents.models import Change, Story
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,12 @@ def load_batch(pk: int, after: int, sequence: int) -> Batch:
         story = load_story(pk)
         if not story.is_public:
             return Batch(story.sequence, gone=True)
-        events = render_events(story, changes_after(story, after))
+        changes = list(changes_after(story, after))
+        if any(change.kind == Change.Kind.WITHDRAWN for change in changes):
+            # Withdrawn and perhaps public again within one look: streams opened before the
+            # withdrawal must not receive what was published while readers could not see it.
+            return Batch(story.sequence, gone=True)
+        events = render_events(story, changes)
         return Batch(story.sequence, events, story.timezone, header_of(story))
     except DatabaseError:
         raise

@@ -18,6 +18,9 @@ class Change(models.Model):
         PINNED = "pinned", "Pin changed"
         STORY = "story", "Story changed"
         ENDED = "ended", "Coverage ended"
+        # Back to draft: readers lose the story, and every open stream of it ends, even if it is
+        # public again by the time the hub looks.
+        WITHDRAWN = "withdrawn", "Story withdrawn"
 
     story = models.ForeignKey("incidents.Story", on_delete=models.CASCADE, related_name="changes")
     sequence = models.PositiveBigIntegerField()

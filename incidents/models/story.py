@@ -249,11 +249,19 @@ class Story(RendersMarkdown):
             changed |= people is not None and story._apply_bylines(people)
             moved_at = story._apply_state(state) if state is not None else None
             if moved_at or (changed and story.is_public):
-                ended = moved_at and state == Story.State.ENDED
-                kind = Change.Kind.ENDED if ended else Change.Kind.STORY
-                story._record_change(kind, by=by, at=moved_at)
+                story._record_change(
+                    self._kind_of_move(state if moved_at else None), by=by, at=moved_at
+                )
         self.refresh_from_db()
         return bool(changed or moved_at)
+
+    @staticmethod
+    def _kind_of_move(state: str | None) -> str:
+        """How the log names a revision that moved the story to `state` (None: it did not)."""
+        return {
+            Story.State.ENDED: Change.Kind.ENDED,
+            Story.State.DRAFT: Change.Kind.WITHDRAWN,
+        }.get(state, Change.Kind.STORY)
 
     def _apply_details(self, details: dict, rendered: dict) -> bool:
         changed = [name for name, value in details.items() if getattr(self, name) != value]

@@ -22,7 +22,7 @@
   var timeline = document.getElementById("timeline");
   if (!article || !timeline) return;
 
-  var KINDS = ["published", "edited", "retracted", "pinned", "story", "ended"];
+  var KINDS = ["published", "edited", "retracted", "pinned", "story", "ended", "withdrawn"];
   var MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."];
   var MAX_FAILURES = 4; // failed connections in a row before polling instead
   var SSE_RETRY_MS = 120000; // while polling after failures, try the stream again this often
@@ -53,7 +53,7 @@
     lastSequence = sequence;
     resetsInARow = 0;
     article.setAttribute("data-sequence", String(sequence));
-    if (kind === "story" || kind === "ended") {
+    if (kind === "story" || kind === "ended" || kind === "withdrawn") {
       replaceHeader(html);
       if (kind === "ended") {
         article.setAttribute("data-state", "ended");
