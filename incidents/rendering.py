@@ -5,7 +5,9 @@ only its output safe. bleach gets no more upstream releases, so it stays behind 
 tests/test_rendering_xss.py guards it with a corpus of known attack vectors.
 """
 
+import re
 from functools import partial
+from html import escape
 
 import bleach
 import markdown
@@ -95,8 +97,102 @@ _cleaner = bleach.Cleaner(
 )
 
 
+# --- bounded work ----------------------------------------------------------------------------
+# python-markdown is not linear: each inline match rebuilds the text of its paragraph, and an
+# unclosed "[" or "(" scans to the paragraph's end (upstream issue #798, "someday-maybe"). So
+# "[" * 25_000 + "]" * 25_000 took 168 s. We estimate that work in one linear pass and refuse
+# a body that would need too much of it; bench/render.py measures the worst accepted body.
+
+# The characters python-markdown's inline patterns (and smarty's) start from, by weight: an
+# unclosed "[" or "(" also scans ahead to the end of its paragraph.
+_MARKUP = {char: 1 for char in "]<>)*_`!&~\\\"'"} | {"[": 4, "(": 2}
+# Markup weight times the length of the paragraph or list item it sits in, summed; plus every
+# "<" that may open a tag times the whole text, which python-markdown's raw-HTML pass (Python's
+# html.parser) rescans for each tag left open.
+MAX_MARKUP_WORK = 1_600_000
+_TAG_START = re.compile(r"<[A-Za-z/!?]")
+# Paragraphs, list items, headings, quotes and code blocks: python-markdown's block handling
+# grows faster than their number.
+MAX_BLOCKS = 500
+MAX_QUOTE_DEPTH = 8
+_BLOCK_START = re.compile(r"[ \t]*(?:[-*+][ \t]|\d{1,9}[.)][ \t]|#|>)")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_QUOTE_DEPTH = re.compile(r"[ \t]*((?:>[ \t]*)+)")
+
+
+def _work(source: str) -> tuple[int, int, int]:
+    """(markup work, block starts, deepest quote), counted line by line. Lines inside fenced
+    code cost nothing: python-markdown stashes them whole. Lines and blank lines as
+    python-markdown sees them: only "\\n" ends a line and only spaces and tabs are blank."""
+    work = blocks = deepest = 0
+    length = markup = 0  # of the paragraph or list item being read
+    fence = None
+    for line in source.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        blank = not line.strip(" \t")
+        if fence is not None:
+            if line.strip(" \t").startswith(fence):
+                fence = None
+            continue
+        opening = _FENCE.match(line)
+        block_start = _BLOCK_START.match(line)
+        if blank or block_start or opening:
+            work += length * markup
+            length = markup = 0
+        if opening:
+            fence = opening.group(1)
+        if opening or blank:
+            blocks += bool(opening)
+            continue
+        if not length:
+            blocks += 1
+        if block_start and (quotes := _QUOTE_DEPTH.match(line)):
+            deepest = max(deepest, quotes.group(1).count(">"))
+        length += len(line) + 1
+        markup += sum(_MARKUP.get(char, 0) for char in line)
+        markup += line.count("--") + line.count("..")  # smarty's dashes and ellipses
+    work += len(_TAG_START.findall(source)) * len(source)
+    return work + length * markup, blocks, deepest
+
+
+def markdown_problem(source: str) -> str:
+    """Why this Markdown would take too long to render, in words for its author; "" if it is
+    fine. Linear in the length of `source`. Models call it to refuse such a body on the field."""
+    work, blocks, deepest = _work(source or "")
+    if deepest > MAX_QUOTE_DEPTH:
+        return (
+            f"Quotes can be nested at most {MAX_QUOTE_DEPTH} deep (> > > …); "
+            f"this text goes {deepest} deep."
+        )
+    if blocks > MAX_BLOCKS:
+        return (
+            f"This text has {blocks:,} paragraphs, list items and headings; the most is "
+            f"{MAX_BLOCKS:,}. Split it into several updates."
+        )
+    if work > MAX_MARKUP_WORK:
+        return (
+            "This text has too much formatting to be shown safely: too many links or symbols "
+            "such as [ ] ( ) * _ < > ` ! and quote marks in long paragraphs. Break long "
+            "paragraphs up with blank lines, remove stray symbols, or split it into several "
+            "updates."
+        )
+    return ""
+
+
+def _as_plain_text(source: str) -> str:
+    """Text whose Markdown is refused, shown as it was typed: escaped, in paragraphs."""
+    paragraphs = (part.strip() for part in re.split(r"\n[ \t]*\n", source))
+    return "\n".join(
+        "<p>" + escape(part, quote=False).replace("\n", "<br>\n") + "</p>"
+        for part in paragraphs
+        if part
+    )
+
+
 def render_markdown(source: str) -> str:
-    """Render an author's Markdown to HTML that is safe to show any reader."""
+    """Render an author's Markdown to HTML that is safe to show any reader, in bounded time:
+    Markdown that `markdown_problem` refuses is shown as plain text instead."""
+    if markdown_problem(source):
+        return _as_plain_text(source)
     html = markdown.markdown(
         source or "",
         extensions=MARKDOWN_EXTENSIONS,
