@@ -1,12 +1,20 @@
 """Settings for the live-blog editor. Everything that differs between machines comes from the
 environment through the strict helpers in liveblog.env; `make run` needs no variables at all."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from liveblog.env import env_bool, env_database, env_int, env_list, env_str
+from liveblog.env import (
+    env_addresses,
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "incidents",
 ]
 
@@ -44,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "liveblog.urls"
@@ -88,6 +99,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "liveblog.signin.SignInBackend",  # refuses a locked-out sign-in before its password is read
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in lockout (django-axes, liveblog/signin.py): five attempts per account and address, then
+# a quarter of an hour's wait. Counted in the cache: one Redis for all processes with REDIS_URL.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "liveblog.signin.ReservingCacheHandler"
+AXES_USERNAME_CALLABLE = "liveblog.signin.normalised_username"
+AXES_CLIENT_IP_CALLABLE = "liveblog.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "incidents.views.accounts.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desk:dashboard"
@@ -148,6 +176,10 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Addresses of the proxies whose X-Forwarded-For uvicorn believes (`make serve` passes them as
+# --forwarded-allow-ips); from anyone else REMOTE_ADDR stays the peer. Sign-in lockout and rate
+# limits key on it, so behind a load balancer this must name the balancer's addresses.
+FORWARDED_ALLOW_IPS = env_addresses("FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 if env_bool("BEHIND_TLS_PROXY", default=False):
     # The proxy in front terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
