@@ -224,3 +224,12 @@ SITE_NAME = env_str("SITE_NAME", "The Live Desk")
 
 # Limits that protect the desk and the API.
 UPDATE_MAX_CHARS = env_int("UPDATE_MAX_CHARS", 50_000)
+# Largest request body by path prefix, refused with 413 before it is read (liveblog/asgi.py).
+# An upload route would add its own prefix here. Up to FILE_UPLOAD_MAX_MEMORY_SIZE Django keeps a
+# body in memory, so none of these ever reaches the disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MiB: desk forms and sign-in
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+REQUEST_BODY_LIMITS = {
+    "/": DATA_UPLOAD_MAX_MEMORY_SIZE,
+    "/api/": 64 * 1024,  # incidents/api/endpoint.py MAX_BODY_BYTES
+}
