@@ -69,7 +69,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.csp",
             ],
         },
     },
@@ -152,10 +151,11 @@ CACHES = {
 }
 
 # --- Security ------------------------------------------------------------------------------
-# Scripts only from our own origin or with the per-response nonce; no inline handlers, no eval.
+# Scripts only from our own origin: no inline scripts or handlers, no eval, and no per-response
+# nonce, so that one cached copy of a reader's page serves every reader.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
@@ -218,6 +218,11 @@ LIVE_HUB_IDLE_SECONDS = 30
 LIVE_QUEUE_LIMIT = 500
 # Rendered events each process keeps per watched story, to replay reconnecting readers.
 LIVE_REPLAY_MEMORY = 200
+
+# Anonymous readers' pages (front page, article): how long a CDN or browser may keep them, and
+# serve them stale while fetching a fresh copy (incidents/caching.py).
+READER_CACHE_SECONDS = 10
+READER_STALE_SECONDS = 30
 
 # Site identity, used in feeds, exports and the page footer.
 SITE_NAME = env_str("SITE_NAME", "The Live Desk")
