@@ -6,6 +6,7 @@ tests/test_rendering_xss.py guards it with a corpus of known attack vectors.
 """
 
 import re
+from dataclasses import dataclass
 from functools import partial
 from html import escape
 
@@ -100,31 +101,52 @@ _cleaner = bleach.Cleaner(
 # --- bounded work ----------------------------------------------------------------------------
 # python-markdown is not linear: each inline match rebuilds the text of its paragraph, and an
 # unclosed "[" or "(" scans to the paragraph's end (upstream issue #798, "someday-maybe"). So
-# "[" * 25_000 + "]" * 25_000 took 168 s. We estimate that work in one linear pass and refuse
-# a body that would need too much of it; bench/render.py measures the worst accepted body.
+# "[" * 25_000 + "]" * 25_000 took 168 s. And every link, emphasis or code span costs a fraction
+# of a millisecond in python-markdown and bleach, every paragraph or list item a quarter of one.
+# We estimate the time in one linear pass and refuse text that would take too long;
+# bench/render.py times the heaviest text accepted (`make bench`).
 
 # The characters python-markdown's inline patterns (and smarty's) start from, by weight: an
 # unclosed "[" or "(" also scans ahead to the end of its paragraph.
 _MARKUP = {char: 1 for char in "]<>)*_`!&~\\\"'"} | {"[": 4, "(": 2}
-# Markup weight times the length of the paragraph or list item it sits in, summed; plus every
-# "<" that may open a tag times the whole text, which python-markdown's raw-HTML pass (Python's
-# html.parser) rescans for each tag left open.
-MAX_MARKUP_WORK = 1_600_000
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
-# Paragraphs, list items, headings, quotes and code blocks: python-markdown's block handling
-# grows faster than their number.
+# Estimated milliseconds (on the machine `make bench` ran on, with a margin): per character, per
+# paragraph / list item / heading, per unit of markup weight, and per unit of markup weight
+# times the length of the paragraph it sits in (plus, for each "<" that may open a tag, the
+# whole text, which python-markdown's raw-HTML pass rescans for each tag left open).
+_MS_PER_CHAR = 0.001
+_MS_PER_BLOCK = 0.25
+_MS_PER_MARKUP = 0.025
+_MS_PER_SPAN = 0.0001
+MAX_RENDER_MS = 150
 MAX_BLOCKS = 500
-MAX_QUOTE_DEPTH = 8
+MAX_NESTING = 8
 _BLOCK_START = re.compile(r"[ \t]*(?:[-*+][ \t]|\d{1,9}[.)][ \t]|#|>)")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _QUOTE_DEPTH = re.compile(r"[ \t]*((?:>[ \t]*)+)")
 
 
-def _work(source: str) -> tuple[int, int, int]:
-    """(markup work, block starts, deepest quote), counted line by line. Lines inside fenced
-    code cost nothing: python-markdown stashes them whole. Lines and blank lines as
-    python-markdown sees them: only "\\n" ends a line and only spaces and tabs are blank."""
-    work = blocks = deepest = 0
+@dataclass
+class _Work:
+    spans: int = 0  # markup weight times the length of its paragraph, summed
+    markup: int = 0
+    blocks: int = 0
+    nesting: int = 0  # deepest quote or list
+
+    def estimated_ms(self, length: int) -> float:
+        return (
+            length * _MS_PER_CHAR
+            + self.blocks * _MS_PER_BLOCK
+            + self.markup * _MS_PER_MARKUP
+            + self.spans * _MS_PER_SPAN
+        )
+
+
+def _work(source: str) -> _Work:
+    """Counted line by line, the way python-markdown sees lines: only "\\n" ends one and only
+    spaces and tabs are blank. In fenced code, which python-markdown stashes whole, only the
+    characters that become entities (the sanitizer's work) count."""
+    work = _Work()
     length = markup = 0  # of the paragraph or list item being read
     fence = None
     for line in source.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
@@ -132,48 +154,56 @@ def _work(source: str) -> tuple[int, int, int]:
         if fence is not None:
             if line.strip(" \t").startswith(fence):
                 fence = None
+            work.markup += sum(line.count(char) for char in '<>&"')
             continue
         opening = _FENCE.match(line)
         block_start = _BLOCK_START.match(line)
         if blank or block_start or opening:
-            work += length * markup
+            work.spans += length * markup
             length = markup = 0
         if opening:
             fence = opening.group(1)
         if opening or blank:
-            blocks += bool(opening)
+            work.blocks += bool(opening)
             continue
         if not length:
-            blocks += 1
-        if block_start and (quotes := _QUOTE_DEPTH.match(line)):
-            deepest = max(deepest, quotes.group(1).count(">"))
+            work.blocks += 1
+        if block_start:
+            indent = len(line) - len(line.lstrip(" \t").lstrip(">").lstrip(" \t"))
+            quotes = _QUOTE_DEPTH.match(line)
+            depth = quotes.group(1).count(">") if quotes else 0
+            work.nesting = max(work.nesting, depth, indent // 4)
+        line_markup = sum(_MARKUP.get(char, 0) for char in line)
+        line_markup += line.count("--") + line.count("..")  # smarty's dashes and ellipses
+        line_markup += line.count("://") + line.count("www.")  # bare links bleach turns to <a>
         length += len(line) + 1
-        markup += sum(_MARKUP.get(char, 0) for char in line)
-        markup += line.count("--") + line.count("..")  # smarty's dashes and ellipses
-    work += len(_TAG_START.findall(source)) * len(source)
-    return work + length * markup, blocks, deepest
+        markup += line_markup
+        work.markup += line_markup
+    work.spans += length * markup + len(_TAG_START.findall(source)) * len(source)
+    return work
 
 
 def markdown_problem(source: str) -> str:
     """Why this Markdown would take too long to render, in words for its author; "" if it is
     fine. Linear in the length of `source`. Models call it to refuse such a body on the field."""
-    work, blocks, deepest = _work(source or "")
-    if deepest > MAX_QUOTE_DEPTH:
+    source = source or ""
+    work = _work(source)
+    if work.nesting > MAX_NESTING:
         return (
-            f"Quotes can be nested at most {MAX_QUOTE_DEPTH} deep (> > > …); "
-            f"this text goes {deepest} deep."
+            f"Quotes and lists can be nested at most {MAX_NESTING} deep; "
+            f"this text goes {work.nesting} deep."
         )
-    if blocks > MAX_BLOCKS:
+    if work.blocks > MAX_BLOCKS:
         return (
-            f"This text has {blocks:,} paragraphs, list items and headings; the most is "
+            f"This text has {work.blocks:,} paragraphs, list items and headings; the most is "
             f"{MAX_BLOCKS:,}. Split it into several updates."
         )
-    if work > MAX_MARKUP_WORK:
+    if work.estimated_ms(len(source)) > MAX_RENDER_MS:
         return (
-            "This text has too much formatting to be shown safely: too many links or symbols "
-            "such as [ ] ( ) * _ < > ` ! and quote marks in long paragraphs. Break long "
-            "paragraphs up with blank lines, remove stray symbols, or split it into several "
-            "updates."
+            "This text has too much formatting to be shown safely: too many links, list items "
+            "or symbols such as [ ] ( ) * _ < > ` ! and quote marks, or long paragraphs full "
+            "of them. Split it into several updates, break long paragraphs up with blank "
+            "lines, or remove stray symbols."
         )
     return ""
 
