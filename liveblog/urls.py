@@ -9,7 +9,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/login/", login, name="login"),
-    # No password reset by email: editors set new passwords in the admin (README, "Accounts").
+    # No password reset by email: an administrator sets a new password in the admin, or with
+    # `manage.py changepassword` (README).
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",

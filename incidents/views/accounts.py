@@ -1,6 +1,6 @@
 """Sign-in. Repeated failures are locked out by django-axes (liveblog/signin.py), which calls
-`locked_out` for the page. There is no password reset by email: an editor or an administrator
-sets a new password in the admin (see the README)."""
+`locked_out` for the page. There is no password reset by email: an administrator
+sets a new password in the admin, or runs `manage.py changepassword`."""
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
