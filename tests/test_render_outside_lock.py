@@ -4,6 +4,7 @@ not change the text do not render it again, so a slow body cannot hold the datab
 import pytest
 from django.db import connection
 
+from incidents.models import rendered as rendered_module
 from incidents.models import story as story_module
 from incidents.models import update as update_module
 from incidents.rendering import render_markdown
@@ -20,6 +21,7 @@ def renders(monkeypatch):
 
     monkeypatch.setattr(update_module, "render_markdown", watching)
     monkeypatch.setattr(story_module, "render_markdown", watching)
+    monkeypatch.setattr(rendered_module, "render_markdown", watching)
     return seen
 
 

@@ -7,6 +7,7 @@ import markdown
 import pytest
 
 from incidents.models import Update
+from incidents.models import rendered as rendered_module
 from incidents.models import story as story_module
 from incidents.models import update as update_module
 from incidents.rendering import render_markdown
@@ -339,6 +340,7 @@ def count_renders(monkeypatch):
 
     monkeypatch.setattr(update_module, "render_markdown", counting_render)
     monkeypatch.setattr(story_module, "render_markdown", counting_render)
+    monkeypatch.setattr(rendered_module, "render_markdown", counting_render)
     monkeypatch.setattr(markdown.Markdown, "convert", counting_convert)
     return calls
 

@@ -1,8 +1,9 @@
 """The story's log: one `Change` row per thing readers (or the desk) should learn about."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
+
+from incidents.models.people import person_name, who_acted
 
 NOTIFY_CHANNEL = "liveblog_changes"
 
@@ -28,14 +29,7 @@ class Change(models.Model):
         on_delete=models.CASCADE,
         related_name="changes",
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Who made the change; empty for the system itself.",
-    )
+    actor = who_acted(help_text="Who made the change; empty for the system itself.")
     created_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -49,6 +43,4 @@ class Change(models.Model):
 
     @property
     def actor_name(self) -> str:
-        if self.actor is None:
-            return "the system"
-        return self.actor.get_full_name() or self.actor.get_username()
+        return "the system" if self.actor is None else person_name(self.actor)

@@ -28,9 +28,26 @@ def user_is_editor(user) -> bool:
     return cached
 
 
+def person_name(user) -> str:
+    """How the newsroom names a colleague: full name, else the username."""
+    return user.get_full_name() or user.get_username()
+
+
 def actor(user):
     """The user to record as having acted, or None for the system (a command, a migration)."""
     return user if user is not None and user.is_authenticated else None
+
+
+def who_acted(related_name: str = "+", **options) -> models.ForeignKey:
+    """A reference to the person who did something; kept (as empty) when the account goes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+        **options,
+    )
 
 
 def require(by, allowed: bool, message: str) -> None:
@@ -74,4 +91,4 @@ class Contributor(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return person_name(self.user)

@@ -1,8 +1,9 @@
 """What an update said before each edit, and the conflict an edit meets when someone saved first."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
+
+from incidents.models.people import who_acted
 
 
 class StaleRevision(Exception):
@@ -22,9 +23,7 @@ class Revision(models.Model):
     )
     revision = models.PositiveIntegerField(help_text="The revision number this text had.")
     body = models.TextField()
-    edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    edited_by = who_acted()
     edited_at = models.DateTimeField(default=now)
     is_correction = models.BooleanField(default=False)
     correction_note = models.TextField(max_length=1000, blank=True)

@@ -7,7 +7,6 @@ PostgreSQL with a NOTIFY in the same transaction). Markdown is rendered before t
 
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import F
@@ -24,7 +23,9 @@ from incidents.models.people import (
     actor,
     require,
     user_is_editor,
+    who_acted,
 )
+from incidents.models.rendered import RendersMarkdown
 from incidents.models.revision import Revision
 from incidents.models.tags import Tag
 from incidents.models.validators import validate_timezone
@@ -66,7 +67,7 @@ class StoryQuerySet(models.QuerySet):
         return self.filter(contributors__user=user).distinct()
 
 
-class Story(models.Model):
+class Story(RendersMarkdown):
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
         LIVE = "live", "Live"
@@ -76,6 +77,7 @@ class Story(models.Model):
     DETAILS = ("headline", "headline_suffix", "dek", "intro", "timezone")
     MAX_TAGS = 20
     MAX_BYLINES = 10
+    markdown_fields = {"intro": "intro_html"}
 
     headline = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -94,9 +96,7 @@ class Story(models.Model):
     )
     state = models.CharField(max_length=8, choices=State.choices, default=State.DRAFT)
     tags = models.ManyToManyField(Tag, blank=True, related_name="stories")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = who_acted()
     created_at = models.DateTimeField(default=now, editable=False)
     last_updated_at = models.DateTimeField(default=now)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -114,27 +114,8 @@ class Story(models.Model):
     def __str__(self):
         return self.full_headline
 
-    def save(self, *args, **kwargs):
-        if getattr(self, "_rendered_intro", None) != self.intro:
-            self.render_intro()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "intro" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "intro_html"}
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("reader:story", kwargs={"slug": self.slug})
-
-    @classmethod
-    def from_db(cls, db, field_names, values, *, fetch_mode=None):
-        story = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
-        story._rendered_intro = story.__dict__.get("intro")
-        return story
-
-    def render_intro(self) -> None:
-        """Render the intro now (outside any lock); save() then stores it as it is."""
-        self.intro_html = render_markdown(self.intro)
-        self._rendered_intro = self.intro
 
     @property
     def full_headline(self) -> str:
@@ -231,7 +212,7 @@ class Story(models.Model):
         story._check_tags(tags)
         bylines = story._check_bylines(bylines)
         story.full_clean(exclude=["tags"])
-        story.render_intro()
+        story.render()
         with transaction.atomic():
             story.save()
             story._apply_tags(tags)
@@ -255,12 +236,11 @@ class Story(models.Model):
         people = self._check_bylines(bylines) if bylines is not None else None
         if tags is not None:
             self._check_tags(tags)
-        intro_html = render_markdown(details["intro"]) if "intro" in details else None
+        # Rendered now, before the lock; handed to the locked row only if the intro changed.
+        rendered = {"intro": render_markdown(details["intro"])} if "intro" in details else {}
         with transaction.atomic():
             story = self._lock()
-            if intro_html is not None:
-                story.intro_html, story._rendered_intro = intro_html, details["intro"]
-            changed = story._apply_details(details)
+            changed = story._apply_details(details, rendered)
             changed |= tags is not None and story._apply_tags(tags)
             changed |= people is not None and story._apply_bylines(people)
             moved_at = story._apply_state(state) if state is not None else None
@@ -271,10 +251,13 @@ class Story(models.Model):
         self.refresh_from_db()
         return bool(changed or moved_at)
 
-    def _apply_details(self, details: dict) -> bool:
+    def _apply_details(self, details: dict, rendered: dict) -> bool:
         changed = [name for name, value in details.items() if getattr(self, name) != value]
         for name in changed:
-            setattr(self, name, details[name])
+            if name in rendered:
+                self.set_rendered(name, details[name], rendered[name])
+            else:
+                setattr(self, name, details[name])
         if changed:
             self.full_clean(exclude=["slug", "tags"])
             self.save(update_fields=changed)

@@ -1,10 +1,9 @@
 """Readers' notes that something in a story is wrong, queued on the story desk."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
 
-from incidents.models.people import EDITORS_ONLY, actor, require, user_is_editor
+from incidents.models.people import EDITORS_ONLY, actor, require, user_is_editor, who_acted
 
 
 class CorrectionSuggestionQuerySet(models.QuerySet):
@@ -26,9 +25,7 @@ class CorrectionSuggestion(models.Model):
     created_at = models.DateTimeField(default=now)
     sender_key = models.CharField(max_length=64, blank=True, help_text="Hash of the sender address")
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    resolved_by = who_acted()
 
     objects = CorrectionSuggestionQuerySet.as_manager()
 

@@ -8,14 +8,14 @@ import hashlib
 import json
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils.timezone import now
 
 from incidents.models.change import Change
-from incidents.models.people import EDITORS_ONLY, actor, require, user_is_editor
+from incidents.models.people import EDITORS_ONLY, actor, require, user_is_editor, who_acted
+from incidents.models.rendered import RendersMarkdown
 from incidents.models.revision import Revision, StaleRevision
 from incidents.models.story import STORY_ENDED, Story
 from incidents.models.validators import (
@@ -51,7 +51,7 @@ class UpdateQuerySet(models.QuerySet):
         )
 
 
-class Update(models.Model):
+class Update(RendersMarkdown):
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -63,18 +63,14 @@ class Update(models.Model):
         MONITORING = "monitoring", "Monitoring"
         RESOLVED = "resolved", "Resolved"
 
+    markdown_fields = {"body": "body_html"}
+
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="updates")
     number = models.PositiveIntegerField(null=True, blank=True, editable=False)
     timestamp = models.DateTimeField(default=now, validators=[validate_timestamp])
     body = models.TextField()
     body_html = models.TextField(editable=False)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="updates",
-    )
+    author = who_acted("updates")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PUBLISHED)
     key_event = models.BooleanField(default=False)
     pinned = models.BooleanField(default=False)
@@ -85,9 +81,7 @@ class Update(models.Model):
     revision = models.PositiveIntegerField(default=1, editable=False)
     retraction_reason = models.TextField(max_length=500, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    retracted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    retracted_by = who_acted()
     # A client's key for "this request", scoped to its author on this story, and a digest of the
     # request it came with: a retry gets the same update, a different request with it a refusal.
     idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
@@ -115,27 +109,8 @@ class Update(models.Model):
         label = f"UPDATE {self.number}" if self.number else "draft"
         return f"{self.story.slug}: {label}"
 
-    def save(self, *args, **kwargs):
-        if getattr(self, "_rendered_body", None) != self.body:
-            self.render()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html"}
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return f"{self.story.get_absolute_url()}#{self.anchor}"
-
-    @classmethod
-    def from_db(cls, db, field_names, values, *, fetch_mode=None):
-        update = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
-        update._rendered_body = update.__dict__.get("body")
-        return update
-
-    def render(self) -> None:
-        """Render the body now (outside any lock); save() then stores it as it is."""
-        self.body_html = render_markdown(self.body)
-        self._rendered_body = self.body
 
     @property
     def anchor(self) -> str:
@@ -337,7 +312,7 @@ class Update(models.Model):
                 correction_note=correction_note.strip() if is_correction else "",
                 is_correction=is_correction,
             )
-            current.body, current.body_html, current._rendered_body = body, html, body
+            current.set_rendered("body", body, html)
             for name in changed:
                 setattr(current, name, fields[name])
             current.revision += 1
