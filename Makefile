@@ -7,6 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 WORKERS ?= 4
+# Proxies whose X-Forwarded-For is believed (README, settings); checked by liveblog/settings.py.
+FORWARDED_ALLOW_IPS ?= 127.0.0.1
+export FORWARDED_ALLOW_IPS
 
 .PHONY: run test lint bench serve clean
 
@@ -38,7 +41,8 @@ serve: $(STAMP)
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput
 	$(PY) -m uvicorn liveblog.asgi:application --host $(HOST) --port $(PORT) \
-		--workers $(WORKERS) --proxy-headers --no-access-log --timeout-graceful-shutdown 5
+		--workers $(WORKERS) --proxy-headers --forwarded-allow-ips "$(FORWARDED_ALLOW_IPS)" \
+		--no-access-log --timeout-graceful-shutdown 5
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

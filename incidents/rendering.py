@@ -5,7 +5,10 @@ only its output safe. bleach gets no more upstream releases, so it stays behind 
 tests/test_rendering_xss.py guards it with a corpus of known attack vectors.
 """
 
+import re
+from dataclasses import dataclass
 from functools import partial
+from html import escape
 
 import bleach
 import markdown
@@ -95,8 +98,131 @@ _cleaner = bleach.Cleaner(
 )
 
 
+# --- bounded work ----------------------------------------------------------------------------
+# python-markdown is not linear: each inline match rebuilds the text of its paragraph, and an
+# unclosed "[" or "(" scans to the paragraph's end (upstream issue #798, "someday-maybe"). So
+# "[" * 25_000 + "]" * 25_000 took 168 s. And every link, emphasis or code span costs a fraction
+# of a millisecond in python-markdown and bleach, every paragraph or list item a quarter of one.
+# We estimate the time in one linear pass and refuse text that would take too long;
+# bench/render.py times the heaviest text accepted (`make bench`).
+
+# The characters python-markdown's inline patterns (and smarty's) start from, by weight: an
+# unclosed "[" or "(" also scans ahead to the end of its paragraph.
+_MARKUP = {char: 1 for char in "]<>)*_`!&~\\\"'"} | {"[": 4, "(": 2}
+_TAG_START = re.compile(r"<[A-Za-z/!?]")
+# Estimated milliseconds (on the machine `make bench` ran on, with a margin): per character, per
+# paragraph / list item / heading, per unit of markup weight, and per unit of markup weight
+# times the length of the paragraph it sits in (plus, for each "<" that may open a tag, the
+# whole text, which python-markdown's raw-HTML pass rescans for each tag left open).
+_MS_PER_CHAR = 0.001
+_MS_PER_BLOCK = 0.25
+_MS_PER_MARKUP = 0.025
+_MS_PER_SPAN = 0.0001
+MAX_RENDER_MS = 150
+MAX_BLOCKS = 500
+MAX_NESTING = 8
+_BLOCK_START = re.compile(r"[ \t]*(?:[-*+][ \t]|\d{1,9}[.)][ \t]|#|>)")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_QUOTE_DEPTH = re.compile(r"[ \t]*((?:>[ \t]*)+)")
+
+
+@dataclass
+class _Work:
+    spans: int = 0  # markup weight times the length of its paragraph, summed
+    markup: int = 0
+    blocks: int = 0
+    nesting: int = 0  # deepest quote or list
+
+    def estimated_ms(self, length: int) -> float:
+        return (
+            length * _MS_PER_CHAR
+            + self.blocks * _MS_PER_BLOCK
+            + self.markup * _MS_PER_MARKUP
+            + self.spans * _MS_PER_SPAN
+        )
+
+
+def _work(source: str) -> _Work:
+    """Counted line by line, the way python-markdown sees lines: only "\\n" ends one and only
+    spaces and tabs are blank. In fenced code, which python-markdown stashes whole, only the
+    characters that become entities (the sanitizer's work) count."""
+    work = _Work()
+    length = markup = 0  # of the paragraph or list item being read
+    fence = None
+    for line in source.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        blank = not line.strip(" \t")
+        if fence is not None:
+            if line.strip(" \t").startswith(fence):
+                fence = None
+            work.markup += sum(line.count(char) for char in '<>&"')
+            continue
+        opening = _FENCE.match(line)
+        block_start = _BLOCK_START.match(line)
+        if blank or block_start or opening:
+            work.spans += length * markup
+            length = markup = 0
+        if opening:
+            fence = opening.group(1)
+        if opening or blank:
+            work.blocks += bool(opening)
+            continue
+        if not length:
+            work.blocks += 1
+        if block_start:
+            indent = len(line) - len(line.lstrip(" \t").lstrip(">").lstrip(" \t"))
+            quotes = _QUOTE_DEPTH.match(line)
+            depth = quotes.group(1).count(">") if quotes else 0
+            work.nesting = max(work.nesting, depth, indent // 4)
+        line_markup = sum(_MARKUP.get(char, 0) for char in line)
+        line_markup += line.count("--") + line.count("..")  # smarty's dashes and ellipses
+        line_markup += line.count("://") + line.count("www.")  # bare links bleach turns to <a>
+        length += len(line) + 1
+        markup += line_markup
+        work.markup += line_markup
+    work.spans += length * markup + len(_TAG_START.findall(source)) * len(source)
+    return work
+
+
+def markdown_problem(source: str) -> str:
+    """Why this Markdown would take too long to render, in words for its author; "" if it is
+    fine. Linear in the length of `source`. Models call it to refuse such a body on the field."""
+    source = source or ""
+    work = _work(source)
+    if work.nesting > MAX_NESTING:
+        return (
+            f"Quotes and lists can be nested at most {MAX_NESTING} deep; "
+            f"this text goes {work.nesting} deep."
+        )
+    if work.blocks > MAX_BLOCKS:
+        return (
+            f"This text has {work.blocks:,} paragraphs, list items and headings; the most is "
+            f"{MAX_BLOCKS:,}. Split it into several updates."
+        )
+    if work.estimated_ms(len(source)) > MAX_RENDER_MS:
+        return (
+            "This text has too much formatting to be shown safely: too many links, list items "
+            "or symbols such as [ ] ( ) * _ < > ` ! and quote marks, or long paragraphs full "
+            "of them. Split it into several updates, break long paragraphs up with blank "
+            "lines, or remove stray symbols."
+        )
+    return ""
+
+
+def _as_plain_text(source: str) -> str:
+    """Text whose Markdown is refused, shown as it was typed: escaped, in paragraphs."""
+    paragraphs = (part.strip() for part in re.split(r"\n[ \t]*\n", source))
+    return "\n".join(
+        "<p>" + escape(part, quote=False).replace("\n", "<br>\n") + "</p>"
+        for part in paragraphs
+        if part
+    )
+
+
 def render_markdown(source: str) -> str:
-    """Render an author's Markdown to HTML that is safe to show any reader."""
+    """Render an author's Markdown to HTML that is safe to show any reader, in bounded time:
+    Markdown that `markdown_problem` refuses is shown as plain text instead."""
+    if markdown_problem(source):
+        return _as_plain_text(source)
     html = markdown.markdown(
         source or "",
         extensions=MARKDOWN_EXTENSIONS,

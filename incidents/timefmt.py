@@ -4,6 +4,8 @@
 (ET, CT, MT, PT, AKT, HT); other zones by their own abbreviation, or as UTC+N where they have none.
 
 Naive datetimes are taken as UTC, the way Django stores them, never as the server's local time.
+Every formatter is total: any datetime Python can hold, in any zone, gives text, never an error
+(a stored value from before the model's 1970-2100 range shows in UTC rather than break a page).
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -21,13 +23,19 @@ _US_ZONES = {
 }  # fmt: skip
 
 
+# Names the system's zone database holds that are no IANA zone: "localtime" is this machine's
+# own setting (it differs from server to server), "Factory" is tzdata's placeholder for "no zone
+# set yet" (abbreviation "-00"), "posixrules" the default rules for POSIX TZ strings.
+NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 @lru_cache(maxsize=1)
 def timezone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - NOT_ZONES
 
 
 def is_valid_timezone(name: str) -> bool:
-    if name not in timezone_names():
+    if not isinstance(name, str) or name not in timezone_names():
         return False
     try:
         ZoneInfo(name)
@@ -64,9 +72,14 @@ def _local(moment: datetime, tz_name: str) -> datetime:
         moment = moment.replace(tzinfo=UTC)
     try:
         tz = zone(tz_name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         tz = UTC
-    return moment.astimezone(tz)
+    for target in (tz, UTC):
+        try:
+            return moment.astimezone(target)
+        except (OverflowError, ValueError):  # within a day of year 1 or year 9999
+            continue
+    return moment
 
 
 def iso_time(moment: datetime) -> str:
@@ -101,5 +114,6 @@ def ap_datetime(moment: datetime, tz_name: str) -> str:
     """Date and time: "Sept. 3, 2026, 11:40 a.m. ET". AP style counts midnight as the end of the
     day before, so 00:00 on Sept. 3 reads "Sept. 2, 2026, midnight ET"."""
     local = _local(moment, tz_name)
-    day = local.date() - timedelta(days=1) if (local.hour, local.minute) == (0, 0) else local
+    ends_a_day = (local.hour, local.minute) == (0, 0) and local.date() > date.min
+    day = local.date() - timedelta(days=1) if ends_a_day else local
     return f"{_ap_day(day)}, {ap_time(moment, tz_name)}"

@@ -1,5 +1,6 @@
 """Strict readers of the environment: a bad value stops start-up, naming the variable."""
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -54,3 +55,18 @@ def env_database(name: str, default: str) -> dict:
         return dj_database_url.parse(raw, conn_max_age=0)
     except Exception as exc:  # dj-database-url raises several kinds for a malformed URL
         raise ImproperlyConfigured(f"{name} is malformed: {exc}") from None
+
+
+def env_addresses(name: str, default: list[str]) -> list[str]:
+    """Comma-separated IP addresses or networks (10.0.0.0/8), or "*" for any."""
+    addresses = env_list(name, default)
+    for address in addresses:
+        if address == "*":
+            continue
+        try:
+            ipaddress.ip_network(address, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks, not {address!r}"
+            ) from None
+    return addresses

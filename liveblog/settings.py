@@ -1,12 +1,20 @@
 """Settings for the live-blog editor. Everything that differs between machines comes from the
 environment through the strict helpers in liveblog.env; `make run` needs no variables at all."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from liveblog.env import env_bool, env_database, env_int, env_list, env_str
+from liveblog.env import (
+    env_addresses,
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "incidents",
 ]
 
@@ -44,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "liveblog.urls"
@@ -58,7 +69,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.csp",
             ],
         },
     },
@@ -88,6 +98,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "liveblog.signin.SignInBackend",  # refuses a locked-out sign-in before its password is read
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in lockout (django-axes, liveblog/signin.py): five attempts per account and address, then
+# a quarter of an hour's wait. Counted in the cache: one Redis for all processes with REDIS_URL.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "liveblog.signin.ReservingCacheHandler"
+AXES_USERNAME_CALLABLE = "liveblog.signin.normalised_username"
+AXES_CLIENT_IP_CALLABLE = "liveblog.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "incidents.views.accounts.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desk:dashboard"
@@ -124,10 +151,11 @@ CACHES = {
 }
 
 # --- Security ------------------------------------------------------------------------------
-# Scripts only from our own origin or with the per-response nonce; no inline handlers, no eval.
+# Scripts only from our own origin: no inline scripts or handlers, no eval, and no per-response
+# nonce, so that one cached copy of a reader's page serves every reader.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
@@ -148,6 +176,10 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Addresses of the proxies whose X-Forwarded-For uvicorn believes (`make serve` passes them as
+# --forwarded-allow-ips); from anyone else REMOTE_ADDR stays the peer. Sign-in lockout and rate
+# limits key on it, so behind a load balancer this must name the balancer's addresses.
+FORWARDED_ALLOW_IPS = env_addresses("FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 if env_bool("BEHIND_TLS_PROXY", default=False):
     # The proxy in front terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -195,8 +227,22 @@ LIVE_HUB_STALL_SECONDS = 10
 # Garbage-collector thresholds for server processes with open streams (see live/hub.py).
 LIVE_GC_THRESHOLDS = (50_000, 50, 1_000)
 
+# Anonymous readers' pages (front page, article): how long a CDN or browser may keep them, and
+# serve them stale while fetching a fresh copy (incidents/caching.py).
+READER_CACHE_SECONDS = 10
+READER_STALE_SECONDS = 30
+
 # Site identity, used in feeds, exports and the page footer.
 SITE_NAME = env_str("SITE_NAME", "The Live Desk")
 
 # Limits that protect the desk and the API.
 UPDATE_MAX_CHARS = env_int("UPDATE_MAX_CHARS", 50_000)
+# Largest request body by path prefix, refused with 413 before it is read (liveblog/asgi.py).
+# An upload route would add its own prefix here. Up to FILE_UPLOAD_MAX_MEMORY_SIZE Django keeps a
+# body in memory, so none of these ever reaches the disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MiB: desk forms and sign-in
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+REQUEST_BODY_LIMITS = {
+    "/": DATA_UPLOAD_MAX_MEMORY_SIZE,
+    "/api/": 64 * 1024,  # incidents/api/endpoint.py MAX_BODY_BYTES
+}

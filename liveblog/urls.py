@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from incidents.views.accounts import login
@@ -8,7 +9,19 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/login/", login, name="login"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # No password reset by email: an administrator sets a new password in the admin, or with
+    # `manage.py changepassword` (README).
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("newsroom/profile/", include("incidents.urls.tokens")),
     path("newsroom/", include("incidents.urls.desk")),
     path("api/v1/", include("incidents.urls.api")),

@@ -123,13 +123,12 @@ def test_pages_carry_a_strict_content_security_policy(client, story):
 
     policy = response["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
-    assert directives["script-src"].startswith("'self' 'nonce-")
+    assert directives["script-src"] == "'self'"  # no nonce: the page is the same for all
     assert "unsafe-eval" not in policy and "unsafe-inline" not in policy
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
-    nonce = directives["script-src"].split("'nonce-")[1].rstrip("'")
     html = response.content.decode()
-    assert f'nonce="{nonce}"' in html
+    assert "nonce=" not in html
     assert '"allowEval": false' in html and '"allowScriptTags": false' in html
 
 

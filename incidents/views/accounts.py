@@ -1,43 +1,27 @@
-"""Sign-in, throttled: after repeated failures for one account from one address, wait."""
+"""Sign-in. Repeated failures are locked out by django-axes (liveblog/signin.py), which calls
+`locked_out` for the page. There is no password reset by email: an administrator
+sets a new password in the admin, or runs `manage.py changepassword`."""
 
-import hashlib
-
+from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
+from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import render
 
-MAX_FAILURES = 5
-WINDOW_SECONDS = 15 * 60
+LOCKED_OUT = (
+    "Too many failed sign-ins for this account. Wait {minutes} minutes and try again, "
+    "or ask an editor to reset your password."
+)
 
-
-def _key(request, username: str) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    digest = hashlib.sha256(f"{username.lower()}|{address}".encode()).hexdigest()
-    return f"signin-failures:{digest}"
-
-
-class ThrottledLoginView(auth_views.LoginView):
-    def post(self, request, *args, **kwargs):
-        key = _key(request, request.POST.get("username", ""))
-        if cache.get(key, 0) >= MAX_FAILURES:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(
-                None,
-                "Too many failed sign-ins for this account. Wait 15 minutes and try again, "
-                "or ask an editor to reset your password.",
-            )
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        key = _key(self.request, self.request.POST.get("username", ""))
-        cache.add(key, 0, timeout=WINDOW_SECONDS)
-        cache.incr(key)
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        cache.delete(_key(self.request, self.request.POST.get("username", "")))
-        return super().form_valid(form)
+login = auth_views.LoginView.as_view()
 
 
-login = ThrottledLoginView.as_view()
+def locked_out(request, response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the sign-in page again, with why, as 429. The admin's sign-in
+    gets the same page: it is one account either way."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {
+        "form": AuthenticationForm(request, initial={"username": request.POST.get("username")}),
+        "next": request.POST.get("next", ""),
+        "refused": LOCKED_OUT.format(minutes=minutes),
+    }
+    return render(request, "registration/login.html", context, status=429)

@@ -1,4 +1,5 @@
-"""What readers see: the front page and the article. No sign-in, no cookies needed."""
+"""What readers see: the front page and the article. No sign-in, no cookies, cacheable by any
+CDN or browser for anonymous readers (incidents/caching.py)."""
 
 import hashlib
 
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
+from incidents.caching import cacheable_for_readers
 from incidents.models import Story
 
 # A rendered timeline is kept this long at most. It is never stale before then (see below); the
@@ -17,11 +19,13 @@ TIMELINE_CACHE_SECONDS = 600
 _LOGGED_REGIONS = ("incidents/story.html#timeline", "incidents/story.html#corrections")
 
 
+@cacheable_for_readers
 def front(request: HttpRequest):
     stories = Story.objects.for_front_page().prefetch_related("bylines")
     return render(request, "incidents/front.html", {"stories": stories})
 
 
+@cacheable_for_readers
 def story(request: HttpRequest, slug: str):
     story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
     newest_first = request.GET.get("order") == "newest"
