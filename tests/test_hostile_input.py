@@ -317,3 +317,46 @@ def test_the_desk_refuses_an_invisible_update(client, editor, story):
     assert response.status_code == 400
     assert "visible text" in response.content.decode()
     assert not story.updates.exists()
+
+
+# --- finding 1: a body too costly to render is refused on the field, before any lock ---------
+
+BRACKETS = "[" * 12_000 + "]" * 12_000
+
+
+def test_the_api_refuses_a_draft_of_bracket_runs_with_a_message(story, reporter):
+    from tests.api_support import Api
+
+    response = Api(reporter).post(
+        f"/stories/{story.slug}/updates", {"body": BRACKETS, "draft": True}
+    )
+
+    assert response.status_code == 400
+    assert "body" in response.json()["error"]["fields"]
+    assert not story.updates.exists()
+
+
+@pytest.mark.parametrize("path", ["publish/", "draft/"])
+def test_the_desk_refuses_bracket_runs_in_place(client, editor, story, path):
+    client.force_login(editor)
+
+    response = client.post(
+        f"/newsroom/stories/{story.slug}/{path}",
+        {"body": BRACKETS},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 400
+    assert "Split it" in response.content.decode() or "too long" in response.content.decode()
+    assert not story.updates.exists()
+
+
+def test_an_intro_of_bracket_runs_is_refused(story, editor):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as raised:
+        story.change_details(intro=BRACKETS, by=editor)
+
+    assert "intro" in raised.value.message_dict
+    story.refresh_from_db()
+    assert story.intro.startswith("Users first noticed")

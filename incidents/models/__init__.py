@@ -17,7 +17,8 @@ from incidents.models.people import (
     Contributor,
     user_is_editor,
 )
-from incidents.models.story import Story, StoryQuerySet, Tag
+from incidents.models.story import Story, Tag
+from incidents.models.story_queries import StoryQuerySet
 from incidents.models.suggestion import CorrectionSuggestion
 from incidents.models.token import ApiToken
 from incidents.models.update import IdempotencyConflict, Revision, StaleRevision, Update
@@ -25,6 +26,7 @@ from incidents.models.validators import (
     EARLIEST_TIMESTAMP,
     LATEST_TIMESTAMP,
     has_visible_text,
+    validate_markdown,
     validate_timestamp,
     validate_timezone,
     validate_update_body,
@@ -52,6 +54,7 @@ __all__ = [
     "Update",
     "has_visible_text",
     "user_is_editor",
+    "validate_markdown",
     "validate_timestamp",
     "validate_timezone",
     "validate_update_body",

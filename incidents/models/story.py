@@ -27,44 +27,12 @@ from incidents.models.people import (
 )
 from incidents.models.rendered import RendersMarkdown
 from incidents.models.revision import Revision
+from incidents.models.story_queries import StoryQuerySet
 from incidents.models.tags import Tag
-from incidents.models.validators import validate_timezone
+from incidents.models.validators import validate_markdown, validate_timezone
 from incidents.rendering import render_markdown
 
 STORY_ENDED = "Coverage of this story has ended; reopen it to publish."
-
-
-class StoryQuerySet(models.QuerySet):
-    def live(self):
-        return self.filter(state=Story.State.LIVE)
-
-    def ended(self):
-        return self.filter(state=Story.State.ENDED)
-
-    def drafts(self):
-        return self.filter(state=Story.State.DRAFT)
-
-    def public(self):
-        """What readers may see: live stories and ended ones, never drafts."""
-        return self.exclude(state=Story.State.DRAFT)
-
-    def for_front_page(self):
-        return self.public().order_by(
-            models.Case(
-                models.When(state=Story.State.LIVE, then=0),
-                default=1,
-                output_field=models.IntegerField(),
-            ),
-            F("last_updated_at").desc(),
-        )
-
-    def visible_to(self, user):
-        """Stories a signed-in newsroom user may open on the desk."""
-        if user_is_editor(user):
-            return self.all()
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(contributors__user=user).distinct()
 
 
 class Story(RendersMarkdown):
@@ -86,7 +54,9 @@ class Story(RendersMarkdown):
         error_messages={"unique": "Another story already uses this slug."},
     )
     dek = models.CharField("standfirst", max_length=300, blank=True)
-    intro = models.TextField(blank=True, help_text="Markdown, shown above the updates.")
+    intro = models.TextField(
+        blank=True, help_text="Markdown, shown above the updates.", validators=[validate_markdown]
+    )
     intro_html = models.TextField(blank=True, editable=False)
     headline_suffix = models.CharField(
         max_length=100, blank=True, help_text="Shown in brackets after the headline."

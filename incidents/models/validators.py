@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from incidents import timefmt
+from incidents.rendering import markdown_problem
 
 
 def validate_timezone(value: str) -> None:
@@ -46,6 +47,13 @@ def has_visible_text(text: str) -> bool:
     )
 
 
+def validate_markdown(text: str) -> None:
+    """Refuses Markdown that would take too long to render (runs of brackets and the like)."""
+    problem = markdown_problem(text or "")
+    if problem:
+        raise ValidationError(problem, code="formatting")
+
+
 def validate_update_body(body: str) -> None:
     """Raises a ValidationError on the `body` field, so forms and the API show it in place."""
     limit = settings.UPDATE_MAX_CHARS
@@ -57,6 +65,10 @@ def validate_update_body(body: str) -> None:
     if len(body) > limit:
         message = f"An update can be at most {limit:,} characters; this one has {len(body):,}."
         raise ValidationError({"body": ValidationError(message, code="max_length")})
+    try:
+        validate_markdown(body)
+    except ValidationError as error:
+        raise ValidationError({"body": error}) from None
 
 
 def check_update_fields(*, timestamp=None, status_label: str = "") -> None:
