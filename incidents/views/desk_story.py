@@ -51,7 +51,7 @@ def details(request: HttpRequest, slug: str):
             with transaction.atomic():
                 story.change_details(by=request.user, **details)
                 if tags is not None:
-                    story.set_tags(tags.split(","), by=request.user)
+                    story.set_tags(tags, by=request.user)
                 if bylines is not None:
                     story.set_bylines(bylines, by=request.user)
         except ValidationError as error:
