@@ -13,8 +13,8 @@ from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
+from incidents.api.openapi import openapi_document
 from incidents.models import ApiToken
-from incidents.openapi import openapi_document
 
 OPERATIONS = [
     ("/stories", "GET"),

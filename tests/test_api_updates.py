@@ -143,7 +143,11 @@ def test_bad_fields_are_named(api, story):
     )
 
     assert response.status_code == 400
-    assert set(error_of(response)["fields"]) == {"status_label", "key_event", "timestamp"}
+    fields = error_of(response)["fields"]
+    assert set(fields) == {"status_label", "key_event", "timestamp"}  # all in one answer
+    assert fields["key_event"] == "Must be true or false."
+    assert "panicking" in fields["status_label"]
+    assert "Enter a date and time" in fields["timestamp"]
     assert not story.updates.exists()
 
 

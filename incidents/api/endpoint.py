@@ -2,7 +2,9 @@
 
 Checks run in this order, so a client always learns about the most basic problem first:
 405 (method), 401 (token), 429 (writes per minute), 413 (size), 415 (content type), 400 (JSON).
-Whatever goes wrong, the answer is `{"error": {"code", "message", "fields"}}` and never HTML.
+Whatever goes wrong, the answer is `{"error": {"code", "message", "fields"}}` and never HTML: a
+model's ValidationError is a 400 naming the fields, and a model method that refuses the token's
+user (PermissionDenied) is a 403 with the method's own message.
 """
 
 import json
@@ -12,7 +14,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -37,6 +39,10 @@ class ApiError(Exception):
 
     def response(self) -> JsonResponse:
         return error_response(self.status, self.code, self.message, self.fields, self.headers)
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "forbidden", message)
 
 
 def error_response(status, code, message, fields=None, headers=None) -> JsonResponse:
@@ -86,6 +92,8 @@ def api_view(*methods: str, query: tuple[str, ...] = ()):
                 return error.response()
             except ValidationError as error:
                 return validation_error(error).response()
+            except PermissionDenied as error:
+                return forbidden(str(error) or "This token's user may not do that.").response()
 
         return wrapper
 
@@ -209,3 +217,12 @@ def _json_type(value) -> str:
     if value is None:
         return "null"
     return "a number"
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, path: str = ""):
+    """Anything else under /api/v1/ answers in JSON too."""
+    message = f"There is nothing at /api/v1/{path}."
+    if path.endswith("/"):
+        message += f" API paths have no trailing slash: try /api/v1/{path.rstrip('/')}."
+    return error_response(404, "not_found", message)

@@ -1,15 +1,25 @@
-"""Reads the fields of a decoded JSON body, with one clear message per bad field.
+"""The fields of a decoded JSON body: JSON types here, every other rule in the desk's forms.
 
-JSON can carry what the database cannot hold (NUL characters, lone surrogates, times that overflow
-once converted to UTC or to a story's zone), so every string and time is checked here before a
-model method sees it: bad input becomes a 400 naming the field, never a 500. The limits here are
-the ones incidents/openapi.py documents.
+`Payload` checks only what JSON can get wrong and a form cannot see: a number where a string
+belongs, an object where a list belongs, NUL characters and lone surrogates (which the database
+cannot hold). Limits, choices, time ranges and required text are the forms' (incidents/forms.py),
+which read them from the model; `validated()` runs the forms and turns their errors, with the
+payload's, into the API's error envelope under the field names the API documents.
 """
 
-from datetime import datetime
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms import Form
 
-from incidents import timefmt
 from incidents.api.endpoint import ApiError
+
+# The forms' field names that the API spells differently.
+API_NAMES = {
+    "tags_text": "tags",
+    "bylines_text": "bylines",
+    "idempotency_key": "Idempotency-Key",
+}
+INVALID = "Some fields need attention."
+BYLINE_SHAPE = 'Must be an array of objects like {"name": "Dana Reyes", "title": "Editor"}.'
 
 
 class Payload:
@@ -27,22 +37,17 @@ class Payload:
         if name not in self.data:
             self.errors[name] = "This field is required."
 
-    def _fail(self, name: str, message: str) -> None:
+    def fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
 
-    def text(self, name: str, *, max_length: int | None = None) -> str | None:
+    def text(self, name: str) -> str | None:
         if name not in self.data:
             return None
         value = self.data[name]
-        if not isinstance(value, str):
-            self._fail(name, "Must be a string.")
-            return None
-        problem = text_problem(value)
+        problem = "" if isinstance(value, str) else "Must be a string."
+        problem = problem or text_problem(value)
         if problem:
-            self._fail(name, problem)
-            return None
-        if max_length is not None and len(value) > max_length:
-            self._fail(name, f"At most {max_length:,} characters; this has {len(value):,}.")
+            self.fail(name, problem)
             return None
         return value
 
@@ -51,94 +56,62 @@ class Payload:
             return None
         value = self.data[name]
         if not isinstance(value, bool):
-            self._fail(name, "Must be true or false.")
+            self.fail(name, "Must be true or false.")
             return None
         return value
 
-    def integer(self, name: str, *, minimum: int = 0) -> int | None:
+    def integer(self, name: str) -> int | None:
         if name not in self.data:
             return None
         value = self.data[name]
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # JSON does not tell 1.0 from 1
         if not isinstance(value, int) or isinstance(value, bool):
-            self._fail(name, "Must be a whole number.")
-            return None
-        if value < minimum:
-            self._fail(name, f"Must be at least {minimum}.")
+            self.fail(name, "Must be a whole number.")
             return None
         return value
 
-    def choice(self, name: str, choices) -> str | None:
-        value = self.text(name)
-        if value is not None and value not in choices:
-            self._fail(name, f"Must be one of: {', '.join(repr(c) for c in choices)}.")
-            return None
-        return value
-
-    def timestamp(self, name: str, zone_name: str) -> datetime | None:
-        """An ISO 8601 time. Without an offset it means the story's local time."""
-        value = self.text(name)
-        if value is None:
-            return None
-        moment = parse_timestamp(value, zone_name)
-        if moment is None:
-            self._fail(name, "Must be an ISO 8601 date and time, e.g. 2026-07-26T11:40:00-04:00.")
-        return moment
-
-    def text_list(self, name: str, *, max_items: int, max_length: int) -> list[str] | None:
+    def strings(self, name: str) -> list[str] | None:
         if name not in self.data:
             return None
         values = self.data[name]
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            self._fail(name, "Must be an array of strings.")
+            self.fail(name, "Must be an array of strings.")
             return None
-        if len(values) > max_items:
-            self._fail(name, f"At most {max_items} items.")
+        problem = next(filter(None, map(text_problem, values)), "")
+        if problem:
+            self.fail(name, problem)
             return None
-        for value in values:
-            problem = text_problem(value)
-            if not problem and len(value) > max_length:
-                problem = f"Each item has at most {max_length} characters."
-            if problem:
-                self._fail(name, problem)
-                return None
         return values
 
-    def bylines(self, name: str, *, max_items: int = 10) -> list[dict] | None:
+    def people(self, name: str) -> list[dict] | None:
+        """An array of {"name": "...", "title": "..."}, the title optional."""
         if name not in self.data:
             return None
         values = self.data[name]
-        message = 'Must be an array of objects like {"name": "Dana Reyes", "title": "Editor"}.'
-        if not isinstance(values, list):
-            self._fail(name, message)
+        if not isinstance(values, list) or not all(_is_person(v) for v in values):
+            self.fail(name, BYLINE_SHAPE)
             return None
-        if len(values) > max_items:
-            self._fail(name, f"At most {max_items} bylines.")
+        texts = [text for person in values for text in person.values()]
+        problem = next(filter(None, map(text_problem, texts)), "")
+        if problem:
+            self.fail(name, problem)
             return None
-        people = []
-        for value in values:
-            if not isinstance(value, dict) or set(value) - {"name", "title"}:
-                self._fail(name, message)
-                return None
-            person = {"name": value.get("name"), "title": value.get("title", "")}
-            for key, limit in (("name", 120), ("title", 160)):
-                item = person[key]
-                problem = "" if isinstance(item, str) else message
-                problem = problem or text_problem(item)
-                if not problem and len(item) > limit:
-                    problem = f"A byline {key} has at most {limit} characters."
-                if not problem and key == "name" and not item.strip():
-                    problem = "Each byline needs a name."
-                if problem:
-                    self._fail(name, problem)
-                    return None
-            people.append({"name": person["name"].strip(), "title": person["title"].strip()})
-        return people
+        return [{"name": v["name"], "title": v.get("title", "")} for v in values]
 
-    def check(self) -> None:
-        if self.errors:
-            raise ApiError(400, "invalid", "Some fields need attention.", fields=self.errors)
+    def values(self, kinds: dict[str, str]) -> dict:
+        """The fields sent among `kinds` ({name: "text" | "boolean" | ...}), each checked."""
+        found = {name: getattr(self, kind)(name) for name, kind in kinds.items()}
+        return {name: value for name, value in found.items() if value is not None}
+
+
+def _is_person(value) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("name"), str)
+        and isinstance(value.get("title", ""), str)
+        and not set(value) - {"name", "title"}
+    )
 
 
 def text_problem(value: str) -> str:
@@ -152,18 +125,22 @@ def text_problem(value: str) -> str:
     return ""
 
 
-def parse_timestamp(value: str, zone_name: str) -> datetime | None:
-    """An ISO 8601 date and time between the years 1000 and 2999, or None."""
-    # RFC 3339 allows a lower-case "t" and "z"; Python's parser wants them upper-case.
-    text = value.strip().replace("t", "T").replace("z", "Z")
-    if len(text) < 16 or text[10] not in "T ":  # a date alone is not a moment
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if not 1000 <= moment.year <= 2999:  # leaves room to show it in any timezone
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timefmt.zone(zone_name))
-    return moment
+def form_errors(*forms: Form | None) -> dict[str, str]:
+    """Every field error of the forms, named as the API names the fields."""
+    fields = {}
+    for form in forms:
+        if form is not None and not form.is_valid():
+            for name, messages in form.errors.items():
+                fields[API_NAMES.get(name, name)] = " ".join(messages)
+    return fields
+
+
+def validated(*forms: Form | None, payload: Payload | None = None) -> list[dict]:
+    """The forms' cleaned data, or a 400 naming each field that needs attention: in one answer,
+    the payload's type problems (which a form, missing the value, would only call "required")
+    and the forms' own findings on everything else."""
+    fields = {**form_errors(*forms), **(payload.errors if payload else {})}
+    if fields:
+        general = fields.pop(NON_FIELD_ERRORS, "")
+        raise ApiError(400, "invalid", general or INVALID, fields=fields)
+    return [form.cleaned_data if form is not None else {} for form in forms]
