@@ -1,7 +1,10 @@
 """GET/POST /api/v1/stories and GET/PATCH /api/v1/stories/<slug>."""
 
+import pytest
 from django.core.exceptions import ValidationError
+from django.urls import NoReverseMatch, reverse
 
+from incidents.api import representation
 from incidents.models import Byline, Change, Story, Tag
 from tests.api_support import Api, error_of
 from tests.conftest import make_story
@@ -299,3 +302,40 @@ def test_patch_failing_half_way_rolls_back_earlier_steps(editor, story, monkeypa
     assert [t.name for t in story.tags.all()] == ["Chat", "Outages"]
     assert story.sequence == sequence
     assert not Change.objects.filter(story=story, sequence__gt=sequence).exists()
+
+
+def test_a_missing_url_name_fails_loudly_instead_of_guessing_a_path(rf, story, monkeypatch):
+    def reverse_without_exports(name, **kwargs):
+        if name.startswith("export:"):
+            raise NoReverseMatch(f"'{name}' is not a registered URL name")
+        return reverse(name, **kwargs)
+
+    monkeypatch.setattr(representation, "reverse", reverse_without_exports)
+
+    with pytest.raises(NoReverseMatch):
+        representation.story_summary(rf.get("/api/v1/stories"), story)
+
+
+def test_tags_and_bylines_over_the_models_caps_are_400(editor, story):
+    response = Api(editor).patch(
+        f"/stories/{story.slug}",
+        {
+            "tags": ["t"] * (Story.MAX_TAGS + 1),
+            "bylines": [{"name": "A"}] * (Story.MAX_BYLINES + 1),
+        },
+    )
+
+    assert response.status_code == 400
+    fields = error_of(response)["fields"]
+    assert f"At most {Story.MAX_TAGS} tags" in fields["tags"]
+    assert f"At most {Story.MAX_BYLINES} bylines" in fields["bylines"]
+    assert [t.name for t in story.tags.all()] == ["Chat", "Outages"]
+
+
+def test_timezone_changes_through_the_same_form_as_the_desk(editor, story):
+    response = Api(editor).patch(f"/stories/{story.slug}", {"timezone": "Europe/London"})
+
+    assert response.status_code == 200
+    assert response.json()["timezone"] == "Europe/London"
+    story.refresh_from_db()
+    assert story.timezone == "Europe/London"

@@ -78,8 +78,6 @@ def story_update(request: HttpRequest, slug: str, number: int):
     payload.require("revision")
     data = payload.values(EDIT_FIELDS)
     pinned = data.pop("pinned", None)
-    if pinned is not None:
-        require_editor(request, "pin an update")
     form = _edit_form(update, data, payload)
     if update.is_retracted:
         raise ApiError(409, "retracted", f"UPDATE {number} was retracted; it cannot change.")
