@@ -28,7 +28,6 @@ from incidents.models import (
     CorrectionSuggestion,
     Revision,
     Story,
-    Tag,
     Update,
     validate_update_body,
 )
@@ -114,7 +113,7 @@ class StoryForm(StoryFieldsForm):
         with transaction.atomic():
             self.instance.created_by = by if by and by.is_authenticated else None
             story = super().save()
-            story.tags.set(Tag.from_names(self.cleaned_data["tags_text"]))
+            story.set_tags(self.cleaned_data["tags_text"], by=by)
             if self.cleaned_data["bylines_text"]:
                 story.set_bylines(self.cleaned_data["bylines_text"], by=by)
         return story

@@ -14,16 +14,9 @@ from incidents import timefmt
 from incidents.api.openapi import openapi_document
 from incidents.api.schemas import not_blank, story_create, visible
 from incidents.forms import ComposeForm, EditUpdateForm
-from incidents.models import (
-    EARLIEST_TIMESTAMP,
-    LATEST_TIMESTAMP,
-    Byline,
-    Revision,
-    Story,
-    Tag,
-    Update,
-    has_visible_text,
-)
+from incidents.models import EARLIEST_TIMESTAMP as EARLIEST
+from incidents.models import LATEST_TIMESTAMP as LATEST
+from incidents.models import Byline, Revision, Story, Tag, Update, has_visible_text
 
 
 def field(model, name):
@@ -53,7 +46,7 @@ STORY_FIELDS = {
 }
 UPDATE_FIELDS = {
     "body": {"maxLength": settings.UPDATE_MAX_CHARS, "minLength": 1},
-    "timestamp": {"years": (EARLIEST_TIMESTAMP.year, LATEST_TIMESTAMP.year)},
+    "timestamp": {"years": (EARLIEST.year, LATEST.year)},
     "status_label": {"enum": choices(Update, "status_label")},
     "key_event": {"type": "boolean"},
     "pinned": {"type": "boolean"},
@@ -108,8 +101,8 @@ def test_the_document_states_the_models_limits(schema_name, field_name):
         if keyword == "years":
             first, last = expected
             assert accepted_years(schema["pattern"]) == list(range(first, last + 1))
-            assert schema["formatMinimum"] == EARLIEST_TIMESTAMP.isoformat()
-            assert schema["formatMaximum"] == LATEST_TIMESTAMP.isoformat()
+            assert schema["formatMinimum"] == EARLIEST.isoformat()
+            assert schema["formatMaximum"] == LATEST.isoformat()
         else:
             assert documented(schema, keyword) == expected, keyword
 

@@ -22,87 +22,39 @@ INVALID = "Some fields need attention."
 BYLINE_SHAPE = 'Must be an array of objects like {"name": "Dana Reyes", "title": "Editor"}.'
 
 
-class Payload:
-    def __init__(self, data: dict, allowed: set[str]):
-        self.data = data
-        self.errors: dict[str, str] = {}
-        for name in data:
-            if name not in allowed:
-                self.errors[name] = f"Unknown field; expected one of {', '.join(sorted(allowed))}."
+def text_problem(value) -> str:
+    """Why a value cannot be stored as text, or ''."""
+    if not isinstance(value, str):
+        return "Must be a string."
+    if "\x00" in value:
+        return "Must not contain NUL characters."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Must be valid Unicode text (no lone surrogates)."
+    return ""
 
-    def __contains__(self, name: str) -> bool:
-        return name in self.data
 
-    def require(self, name: str) -> None:
-        if name not in self.data:
-            self.errors[name] = "This field is required."
+def boolean_problem(value) -> str:
+    return "" if isinstance(value, bool) else "Must be true or false."
 
-    def fail(self, name: str, message: str) -> None:
-        self.errors.setdefault(name, message)
 
-    def text(self, name: str) -> str | None:
-        if name not in self.data:
-            return None
-        value = self.data[name]
-        problem = "" if isinstance(value, str) else "Must be a string."
-        problem = problem or text_problem(value)
-        if problem:
-            self.fail(name, problem)
-            return None
-        return value
+def integer_problem(value) -> str:
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    return "" if whole and not isinstance(value, bool) else "Must be a whole number."
 
-    def boolean(self, name: str) -> bool | None:
-        if name not in self.data:
-            return None
-        value = self.data[name]
-        if not isinstance(value, bool):
-            self.fail(name, "Must be true or false.")
-            return None
-        return value
 
-    def integer(self, name: str) -> int | None:
-        if name not in self.data:
-            return None
-        value = self.data[name]
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # JSON does not tell 1.0 from 1
-        if not isinstance(value, int) or isinstance(value, bool):
-            self.fail(name, "Must be a whole number.")
-            return None
-        return value
+def strings_problem(values) -> str:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return "Must be an array of strings."
+    return next(filter(None, map(text_problem, values)), "")
 
-    def strings(self, name: str) -> list[str] | None:
-        if name not in self.data:
-            return None
-        values = self.data[name]
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            self.fail(name, "Must be an array of strings.")
-            return None
-        problem = next(filter(None, map(text_problem, values)), "")
-        if problem:
-            self.fail(name, problem)
-            return None
-        return values
 
-    def people(self, name: str) -> list[dict] | None:
-        """An array of {"name": "...", "title": "..."}, the title optional."""
-        if name not in self.data:
-            return None
-        values = self.data[name]
-        if not isinstance(values, list) or not all(_is_person(v) for v in values):
-            self.fail(name, BYLINE_SHAPE)
-            return None
-        texts = [text for person in values for text in person.values()]
-        problem = next(filter(None, map(text_problem, texts)), "")
-        if problem:
-            self.fail(name, problem)
-            return None
-        return [{"name": v["name"], "title": v.get("title", "")} for v in values]
-
-    def values(self, kinds: dict[str, str]) -> dict:
-        """The fields sent among `kinds` ({name: "text" | "boolean" | ...}), each checked."""
-        found = {name: getattr(self, kind)(name) for name, kind in kinds.items()}
-        return {name: value for name, value in found.items() if value is not None}
+def people_problem(values) -> str:
+    """An array of {"name": "...", "title": "..."}, the title optional."""
+    if not isinstance(values, list) or not all(_is_person(v) for v in values):
+        return BYLINE_SHAPE
+    return next(filter(None, (text_problem(t) for v in values for t in v.values())), "")
 
 
 def _is_person(value) -> bool:
@@ -114,15 +66,42 @@ def _is_person(value) -> bool:
     )
 
 
-def text_problem(value: str) -> str:
-    """Why a string cannot be stored, or ''."""
-    if "\x00" in value:
-        return "Must not contain NUL characters."
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "Must be valid Unicode text (no lone surrogates)."
-    return ""
+KINDS = {
+    "text": text_problem,
+    "boolean": boolean_problem,
+    "integer": integer_problem,
+    "strings": strings_problem,
+    "people": people_problem,
+}
+# JSON does not tell 1.0 from 1; a byline's title may be left out.
+READ = {
+    "integer": int,
+    "people": lambda values: [{"name": v["name"], "title": v.get("title", "")} for v in values],
+}
+
+
+class Payload:
+    """A JSON body and the fields it may carry, {name: kind}; `errors` names each misfit."""
+
+    def __init__(self, data: dict, fields: dict[str, str], *, required=()):
+        self.errors: dict[str, str] = {}
+        self.values: dict = {}
+        for name in data:
+            if name not in fields:
+                self.errors[name] = f"Unknown field; expected one of {', '.join(sorted(fields))}."
+        for name in required:
+            if name not in data:
+                self.errors[name] = "This field is required."
+        for name, kind in fields.items():
+            if name in data and name not in self.errors:
+                problem = KINDS[kind](data[name])
+                if problem:
+                    self.errors[name] = problem
+                else:
+                    self.values[name] = READ.get(kind, lambda value: value)(data[name])
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
 
 
 def form_errors(*forms: Form | None) -> dict[str, str]:

@@ -64,18 +64,17 @@ def _query_int(request: HttpRequest, name: str, default: int, *, minimum: int, m
     return int(raw)
 
 
-def _form_data(payload: Payload, kinds: dict[str, str]) -> tuple[dict, str | None]:
+def _form_data(payload: Payload) -> tuple[dict, str | None]:
     """The desk form's data from the body's story fields, and the wanted state if any."""
-    values = payload.values(kinds)
+    values = dict(payload.values)
     state = values.pop("state", None)
     return {FORM_NAMES.get(name, name): value for name, value in values.items()}, state
 
 
 def create_story(request: HttpRequest):
     require_editor(request, "create stories")
-    payload = Payload(request.payload, set(CREATE_FIELDS))
-    payload.require("headline")
-    data, state = _form_data(payload, CREATE_FIELDS)
+    payload = Payload(request.payload, CREATE_FIELDS, required=["headline"])
+    data, state = _form_data(payload)
     data.setdefault("timezone", Story._meta.get_field("timezone").default)
     if "slug" not in data:
         # A headline in another script slugifies to nothing; give such a story a neutral address.
@@ -116,10 +115,10 @@ def story(request: HttpRequest, slug: str):
 def change_story(request: HttpRequest, story: Story) -> None:
     """Only the fields sent change, all of them or none."""
     require_editor(request, "change a story")
-    payload = Payload(request.payload, set(STORY_FIELDS))
+    payload = Payload(request.payload, STORY_FIELDS)
     if "slug" in request.payload:
         payload.errors["slug"] = "The slug is the story's address; it cannot change."
-    data, state = _form_data(payload, STORY_FIELDS)
+    data, state = _form_data(payload)
     state_form = StoryStateForm({"state": state}) if state is not None else None
     details, _ = validated(StoryDetailsForm(data, story=story), state_form, payload=payload)
     tags = details.pop("tags_text", None)

@@ -28,9 +28,8 @@ DEFAULT_RETRACTION_REASON = "Withdrawn by the newsroom."
 @api_view("POST")
 def story_updates(request: HttpRequest, slug: str):
     story = story_for_token(request, slug)
-    payload = Payload(request.payload, set(CREATE_FIELDS))
-    payload.require("body")
-    data = payload.values(CREATE_FIELDS)
+    payload = Payload(request.payload, CREATE_FIELDS, required=["body"])
+    data = dict(payload.values)
     draft = data.pop("draft", False)
     _check_may_write(request, story, draft=draft, pinned=data.get("pinned", False))
     data["idempotency_key"] = request.headers.get("Idempotency-Key", "")
@@ -74,9 +73,8 @@ def story_update(request: HttpRequest, slug: str, number: int):
         return retract(request, update)
     if not update.can_edit(request.user):
         raise forbidden("Only editors may change a published update.")
-    payload = Payload(request.payload, set(EDIT_FIELDS))
-    payload.require("revision")
-    data = payload.values(EDIT_FIELDS)
+    payload = Payload(request.payload, EDIT_FIELDS, required=["revision"])
+    data = dict(payload.values)
     pinned = data.pop("pinned", None)
     form = _edit_form(update, data, payload)
     if update.is_retracted:
@@ -135,8 +133,8 @@ def _stale(number: int, revision: int, current: int) -> ApiError:
 def retract(request: HttpRequest, update: Update):
     if not update.can_edit(request.user):
         raise forbidden("Only editors may retract a published update.")
-    payload = Payload(request.payload, {"reason"})
-    reason = payload.text("reason")
+    payload = Payload(request.payload, {"reason": "text"})
+    reason = payload.values.get("reason")
     if reason is None or not reason.strip():
         reason = DEFAULT_RETRACTION_REASON
     (values,) = validated(RetractForm({"reason": reason}), payload=payload)
