@@ -45,7 +45,7 @@ class TrimmedField(forms.CharField):
 # An ISO 8601 date and time as the desk's datetime-local box and RFC 3339 write it, the offset
 # optional: a date alone is not a moment.
 TIME_PATTERN = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})?"
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?"
 )
 
 

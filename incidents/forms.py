@@ -237,6 +237,7 @@ class ComposeForm(UpdateForm):
     idempotency_key = forms.CharField(
         widget=forms.HiddenInput,
         required=False,
+        strip=False,
         max_length=max_length(Update, "idempotency_key"),
         validators=[
             RegexValidator(

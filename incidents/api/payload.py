@@ -35,6 +35,14 @@ def text_problem(value) -> str:
     return ""
 
 
+def filled_problem(value) -> str:
+    """Text that must say something: where a desk form reads an empty box as "not given", the
+    API reads only a missing field that way."""
+    if value == "":
+        return "Must not be empty; to leave it unset, leave the field out."
+    return text_problem(value)
+
+
 def boolean_problem(value) -> str:
     return "" if isinstance(value, bool) else "Must be true or false."
 
@@ -68,6 +76,7 @@ def _is_person(value) -> bool:
 
 KINDS = {
     "text": text_problem,
+    "filled": filled_problem,
     "boolean": boolean_problem,
     "integer": integer_problem,
     "strings": strings_problem,

@@ -24,7 +24,7 @@ STORY_FIELDS = {
     "timezone": "text", "tags": "strings", "bylines": "people", "state": "text",
 }  # fmt: skip
 FORM_NAMES = {"tags": "tags_text", "bylines": "bylines_text"}
-CREATE_FIELDS = {**STORY_FIELDS, "slug": "text"}
+CREATE_FIELDS = {**STORY_FIELDS, "slug": "filled"}
 # Paging of the list: API-only, so its limits live here (the document reads them from here).
 LIST_LIMIT = 50
 MAX_LIST_LIMIT = 100

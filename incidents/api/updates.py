@@ -17,7 +17,7 @@ from incidents.forms import ComposeForm, EditUpdateForm, RetractForm
 from incidents.models import StaleRevision, Story, Update
 
 UPDATE_FIELDS = {
-    "body": "text", "timestamp": "text", "status_label": "text", "key_event": "boolean",
+    "body": "text", "timestamp": "filled", "status_label": "text", "key_event": "boolean",
     "pinned": "boolean",
 }  # fmt: skip
 CREATE_FIELDS = {**UPDATE_FIELDS, "draft": "boolean"}
