@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db import transaction
 
 from incidents.models import (
     ApiToken,
@@ -12,12 +11,6 @@ from incidents.models import (
     Tag,
     Update,
 )
-
-
-def _log_admin_change(story: Story, kind: str, update: Update | None = None) -> None:
-    """Admin saves bypass the desk's methods; log them so open pages and caches follow."""
-    with transaction.atomic():
-        story._lock()._record_change(kind, update)
 
 
 class BylineInline(admin.TabularInline):
@@ -44,7 +37,8 @@ class StoryAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if change and form.instance.is_public:
-            _log_admin_change(form.instance, Change.Kind.STORY)
+            # Admin saves bypass the desk's methods; logged so open pages and caches follow.
+            form.instance.log_outside_edit(by=request.user)
 
 
 class RevisionInline(admin.TabularInline):
@@ -70,7 +64,7 @@ class UpdateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and not obj.is_draft:
-            _log_admin_change(obj.story, Change.Kind.EDITED, obj)
+            obj.story.log_outside_edit(obj, by=request.user)
 
 
 @admin.register(Revision)
@@ -89,9 +83,9 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Change)
 class ChangeAdmin(admin.ModelAdmin):
-    list_display = ["story", "sequence", "kind", "update", "created_at"]
+    list_display = ["story", "sequence", "kind", "update", "actor", "created_at"]
     list_filter = ["kind"]
-    raw_id_fields = ["story", "update"]
+    raw_id_fields = ["story", "update", "actor"]
 
 
 @admin.register(CorrectionSuggestion)

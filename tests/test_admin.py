@@ -70,4 +70,26 @@ def test_an_admin_change_to_an_update_reaches_readers(admin_client, story, edite
     assert edited_update.key_event is True
     assert edited_update.body == "Second text"
     assert story.changes.count() == before + 1
+    assert story.changes.order_by("sequence").last().actor.username == "root"
     assert "badge--key" in admin_client.get(story.get_absolute_url()).content.decode()
+
+
+def test_the_admins_change_list_shows_who_made_each_change(admin_client, edited_update):
+    response = admin_client.get(reverse("admin:incidents_change_changelist"))
+
+    assert response.status_code == 200
+    assert "erin" in response.content.decode()
+
+
+def test_a_staff_member_who_is_not_an_editor_cannot_log_a_change(story, editor):
+    from django.core.exceptions import PermissionDenied
+
+    from tests.conftest import make_user
+
+    staff = make_user("stan", is_staff=True)
+    before = story.sequence
+
+    with pytest.raises(PermissionDenied):
+        story.log_outside_edit(by=staff)
+    story.refresh_from_db()
+    assert story.sequence == before

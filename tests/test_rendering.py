@@ -6,8 +6,10 @@ The attack corpus lives in tests/test_rendering_xss.py; this module pins the eve
 import markdown
 import pytest
 
-from incidents import models
 from incidents.models import Update
+from incidents.models import rendered as rendered_module
+from incidents.models import story as story_module
+from incidents.models import update as update_module
 from incidents.rendering import render_markdown
 
 REL = 'rel="nofollow noopener noreferrer"'
@@ -323,9 +325,9 @@ def test_empty_or_blank_input_renders_nothing(source):
 
 @pytest.fixture
 def count_renders(monkeypatch):
-    """Count both our function (as models.py calls it) and any Markdown conversion at all."""
+    """Count both our function (as the models call it) and any Markdown conversion at all."""
     calls = {"render_markdown": 0, "markdown": 0}
-    real_render = models.render_markdown
+    real_render = render_markdown
     real_convert = markdown.Markdown.convert
 
     def counting_render(source):
@@ -336,7 +338,9 @@ def count_renders(monkeypatch):
         calls["markdown"] += 1
         return real_convert(self, source)
 
-    monkeypatch.setattr(models, "render_markdown", counting_render)
+    monkeypatch.setattr(update_module, "render_markdown", counting_render)
+    monkeypatch.setattr(story_module, "render_markdown", counting_render)
+    monkeypatch.setattr(rendered_module, "render_markdown", counting_render)
     monkeypatch.setattr(markdown.Markdown, "convert", counting_convert)
     return calls
 

@@ -1,0 +1,58 @@
+"""Stories, their numbered updates, revisions and the change log: every rule about them lives in
+this package, one module a subject. A change travels like this: a view or the API validates input
+and calls one method (`story.publish_update(...)`, `update.edit(...)`, `update.retract(...)`,
+`story.revise(...)`), passing who acts as `by=`. The method checks that person may act (raising
+PermissionDenied), renders Markdown before it locks the story row, does its work and appends one
+`Change` row to the story's log in the same transaction (on PostgreSQL it also sends NOTIFY
+there). Live streams, polls, feeds and the corrections log all read that log.
+"""
+
+from incidents.models.change import NOTIFY_CHANNEL, Change
+from incidents.models.people import (
+    EDITORS_GROUP,
+    EDITORS_ONLY,
+    MAY_NOT_PUBLISH,
+    NOT_ON_STORY,
+    Byline,
+    Contributor,
+    user_is_editor,
+)
+from incidents.models.story import Story, StoryQuerySet, Tag
+from incidents.models.suggestion import CorrectionSuggestion
+from incidents.models.token import ApiToken
+from incidents.models.update import IdempotencyConflict, Revision, StaleRevision, Update
+from incidents.models.validators import (
+    EARLIEST_TIMESTAMP,
+    LATEST_TIMESTAMP,
+    has_visible_text,
+    validate_timestamp,
+    validate_timezone,
+    validate_update_body,
+)
+
+__all__ = [
+    "EARLIEST_TIMESTAMP",
+    "EDITORS_GROUP",
+    "EDITORS_ONLY",
+    "LATEST_TIMESTAMP",
+    "MAY_NOT_PUBLISH",
+    "NOTIFY_CHANNEL",
+    "NOT_ON_STORY",
+    "ApiToken",
+    "Byline",
+    "Change",
+    "Contributor",
+    "CorrectionSuggestion",
+    "IdempotencyConflict",
+    "Revision",
+    "StaleRevision",
+    "Story",
+    "StoryQuerySet",
+    "Tag",
+    "Update",
+    "has_visible_text",
+    "user_is_editor",
+    "validate_timestamp",
+    "validate_timezone",
+    "validate_update_body",
+]

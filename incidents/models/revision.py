@@ -1,0 +1,38 @@
+"""What an update said before each edit, and the conflict an edit meets when someone saved first."""
+
+from django.db import models
+from django.utils.timezone import now
+
+from incidents.models.people import who_acted
+
+
+class StaleRevision(Exception):
+    """An edit was based on a revision that someone else has already replaced."""
+
+    def __init__(self, update, expected: int):
+        super().__init__(f"update {update.pk} is at revision {update.revision}, not {expected}")
+        self.update = update
+        self.expected = expected
+
+
+class Revision(models.Model):
+    """The text an update had before an edit, who replaced it and when."""
+
+    update = models.ForeignKey(
+        "incidents.Update", on_delete=models.CASCADE, related_name="revisions"
+    )
+    revision = models.PositiveIntegerField(help_text="The revision number this text had.")
+    body = models.TextField()
+    edited_by = who_acted()
+    edited_at = models.DateTimeField(default=now)
+    is_correction = models.BooleanField(default=False)
+    correction_note = models.TextField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["update", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["update", "revision"], name="one_row_per_revision")
+        ]
+
+    def __str__(self):
+        return f"{self.update} r{self.revision}"
