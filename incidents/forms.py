@@ -10,7 +10,6 @@ from copy import copy
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
-from django.db import transaction
 from django.utils.text import slugify
 
 from incidents import timefmt
@@ -24,7 +23,6 @@ from incidents.formfields import (
 )
 from incidents.models import (
     EDITORS_GROUP,
-    Contributor,
     CorrectionSuggestion,
     Revision,
     Story,
@@ -107,16 +105,19 @@ class StoryForm(StoryFieldsForm):
             raise forms.ValidationError("Another story already uses this slug.")
         return slug
 
-    def save(self, commit=True, *, by=None):
+    def save(self, commit=True, *, by=None, contributors=(), state=None):
+        """The story with its tags, bylines and contributors, through Story.create."""
         if not commit:
             return super().save(commit=False)
-        with transaction.atomic():
-            self.instance.created_by = by if by and by.is_authenticated else None
-            story = super().save()
-            story.set_tags(self.cleaned_data["tags_text"], by=by)
-            if self.cleaned_data["bylines_text"]:
-                story.set_bylines(self.cleaned_data["bylines_text"], by=by)
-        return story
+        data = self.cleaned_data
+        return Story.create(
+            by=by,
+            tags=data["tags_text"],
+            bylines=data["bylines_text"],
+            contributors=contributors,
+            state=state,
+            **{name: data[name] for name in self._meta.fields},
+        )
 
 
 def proposed_slug(headline) -> str:
@@ -221,14 +222,11 @@ class NewStoryForm(StoryForm):
         self.fields["slug"].widget.attrs["data-slug-from"] = "headline"
         self.fields["timezone"].widget.attrs["list"] = "timezones"
 
-    def save(self, commit=True, *, by=None):
+    def save(self, commit=True, *, by=None, contributors=None, state=None):
         """Create the story with its tags, bylines and contributors in one go."""
-        with transaction.atomic():
-            story = super().save(by=by)
-            Contributor.objects.bulk_create(
-                Contributor(story=story, user=user) for user in self.cleaned_data["contributors"]
-            )
-        return story
+        if contributors is None:
+            contributors = self.cleaned_data["contributors"]
+        return super().save(commit, by=by, contributors=contributors, state=state)
 
 
 class ComposeForm(UpdateForm):

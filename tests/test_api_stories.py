@@ -188,20 +188,26 @@ def test_create_story_rejects_a_slug_with_spaces(editor):
 
 
 def test_failed_create_leaves_nothing_half_saved(editor, monkeypatch):
-    def broken(self, people, by=None):
-        raise ValidationError({"bylines": "The byline store is unavailable."})
+    def broken(self, state):
+        raise ValidationError({"state": "The state machine is broken."})
 
-    monkeypatch.setattr(Story, "set_bylines", broken)
+    monkeypatch.setattr(Story, "_apply_state", broken)
 
     response = Api(editor).post(
         "/stories",
-        {"headline": "Half Made", "tags": ["Orphan Tag"], "bylines": [{"name": "Ann"}]},
+        {
+            "headline": "Half Made",
+            "tags": ["Orphan Tag"],
+            "bylines": [{"name": "Ann"}],
+            "state": "live",
+        },
     )
 
     assert response.status_code == 400
-    assert error_of(response)["fields"] == {"bylines": "The byline store is unavailable."}
+    assert error_of(response)["fields"] == {"state": "The state machine is broken."}
     assert not Story.objects.filter(headline="Half Made").exists()
     assert not Tag.objects.filter(name="Orphan Tag").exists()
+    assert not Byline.objects.filter(name="Ann").exists()
 
 
 # --- changing ---------------------------------------------------------------------------------
@@ -286,10 +292,10 @@ def test_patch_of_unknown_story_is_404(editor):
 def test_patch_failing_half_way_rolls_back_earlier_steps(editor, story, monkeypatch):
     sequence = story.sequence
 
-    def broken(self, state, by=None):
+    def broken(self, state):
         raise ValidationError({"state": "The state machine is broken."})
 
-    monkeypatch.setattr(Story, "set_state", broken)
+    monkeypatch.setattr(Story, "_apply_state", broken)
 
     response = Api(editor).patch(
         f"/stories/{story.slug}",
@@ -327,8 +333,8 @@ def test_tags_and_bylines_over_the_models_caps_are_400(editor, story):
 
     assert response.status_code == 400
     fields = error_of(response)["fields"]
-    assert f"At most {Story.MAX_TAGS} tags" in fields["tags"]
-    assert f"At most {Story.MAX_BYLINES} bylines" in fields["bylines"]
+    assert f"A story carries at most {Story.MAX_TAGS} tags" in fields["tags"]
+    assert f"A story carries at most {Story.MAX_BYLINES} bylines" in fields["bylines"]
     assert [t.name for t in story.tags.all()] == ["Chat", "Outages"]
 
 
@@ -339,3 +345,21 @@ def test_timezone_changes_through_the_same_form_as_the_desk(editor, story):
     assert response.json()["timezone"] == "Europe/London"
     story.refresh_from_db()
     assert story.timezone == "Europe/London"
+
+
+def test_one_patch_is_one_change_however_many_fields(editor, story):
+    before = story.changes.count()
+
+    response = Api(editor).patch(
+        f"/stories/{story.slug}",
+        {
+            "headline": "Chat Is Back",
+            "tags": ["Chat"],
+            "bylines": [{"name": "A"}],
+            "state": "ended",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.json()["headline"] == "Chat Is Back"
+    assert list(story.changes.values_list("kind", flat=True)[before:]) == [Change.Kind.ENDED]

@@ -6,10 +6,10 @@ check who acts: editors handle anyone's draft, a reporter only their own.
 
 from django.http import HttpRequest, JsonResponse
 
+from incidents.api.access import story_for_token
 from incidents.api.endpoint import ApiError, api_view
 from incidents.api.representation import update_json
 from incidents.models import Story, Update
-from incidents.views.api import story_for_token
 
 
 def draft_for_token(request: HttpRequest, slug: str, pk: int) -> tuple[Story, Update]:

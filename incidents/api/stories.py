@@ -7,7 +7,6 @@ live readers like the desk's.
 
 from secrets import token_hex
 
-from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 
@@ -84,10 +83,7 @@ def create_story(request: HttpRequest):
     if not payload.errors:
         _refuse_taken_slug(form, state_form)
     validated(form, state_form, payload=payload)
-    with transaction.atomic():
-        story = form.save(by=request.user)
-        if state is not None and state != story.state:
-            story.set_state(state, by=request.user)
+    story = form.save(by=request.user, state=state)
     response = JsonResponse(story_json(request, fresh(story)), status=201)
     response["Location"] = request.build_absolute_uri(
         reverse("api:story", kwargs={"slug": story.slug})
@@ -113,7 +109,7 @@ def story(request: HttpRequest, slug: str):
 
 
 def change_story(request: HttpRequest, story: Story) -> None:
-    """Only the fields sent change, all of them or none."""
+    """Only the fields sent change, all of them or none, as one change in the story's log."""
     require_editor(request, "change a story")
     payload = Payload(request.payload, STORY_FIELDS)
     if "slug" in request.payload:
@@ -123,12 +119,4 @@ def change_story(request: HttpRequest, story: Story) -> None:
     details, _ = validated(StoryDetailsForm(data, story=story), state_form, payload=payload)
     tags = details.pop("tags_text", None)
     bylines = details.pop("bylines_text", None)
-    with transaction.atomic():
-        if details:
-            story.change_details(by=request.user, **details)
-        if tags is not None:
-            story.set_tags(tags, by=request.user)
-        if bylines is not None:
-            story.set_bylines(bylines, by=request.user)
-        if state is not None:
-            story.set_state(state, by=request.user)
+    story.revise(by=request.user, tags=tags, bylines=bylines, state=state, **details)
