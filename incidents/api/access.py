@@ -6,10 +6,14 @@ from django.http import HttpRequest
 from incidents.api.endpoint import ApiError, forbidden
 from incidents.models import Story, Update, user_is_editor
 
-# The largest UPDATE number every supported database can hold in the number's column.
-MAX_NUMBER = BaseDatabaseOperations.integer_field_ranges[
-    Update._meta.get_field("number").get_internal_type()
-][1]
+
+def _largest(field) -> int:
+    """The largest value every supported database can hold in this integer column."""
+    return BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()][1]
+
+
+MAX_NUMBER = _largest(Update._meta.get_field("number"))
+MAX_ID = _largest(Update._meta.pk)
 
 
 def story_for_token(request: HttpRequest, slug: str) -> Story:
@@ -35,6 +39,23 @@ def update_of(story: Story, number: int) -> Update:
         raise ApiError(404, "not_found", f"“{story.slug}” has no UPDATE {number}.")
     update.story = story
     return update
+
+
+def draft_of(story: Story, pk: int) -> Update:
+    """A draft, addressed by its id since it has no number yet."""
+    draft = None
+    if pk <= MAX_ID:
+        draft = story.updates.select_related("author").filter(pk=pk).first()
+    if draft is None:
+        raise ApiError(404, "not_found", f"“{story.slug}” has no draft {pk}.")
+    draft.story = story
+    if not draft.is_draft:
+        raise ApiError(
+            409,
+            "already_published",
+            f"This draft was published as UPDATE {draft.number}; address it by its number.",
+        )
+    return draft
 
 
 def require_editor(request: HttpRequest, action: str) -> None:

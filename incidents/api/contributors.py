@@ -6,7 +6,7 @@ from django.http import HttpRequest, JsonResponse
 
 from incidents.api.access import story_for_token
 from incidents.api.endpoint import ApiError, api_view
-from incidents.api.payload import Payload, validated
+from incidents.api.payload import Payload, text_problem, validated
 from incidents.models import Contributor
 
 CONTRIBUTOR_FIELDS = {"username": "text", "can_publish": "boolean"}
@@ -21,11 +21,14 @@ def contributor_json(contributor: Contributor) -> dict:
 
 
 def _person(username: str, field: str = "username"):
-    person = get_user_model().objects.filter(username=username, is_active=True).first()
+    """An active colleague; an unknown one is a 404, as a missing story or update is."""
+    person = None
+    if not text_problem(username):  # a NUL in a path would reach the database otherwise
+        person = get_user_model().objects.filter(username=username, is_active=True).first()
     if person is None:
         raise ApiError(
-            404 if field == "path" else 400,
-            "not_found" if field == "path" else "invalid",
+            404,
+            "not_found",
             f"There is no active newsroom user “{username}”.",
             fields={} if field == "path" else {field: "Unknown username."},
         )

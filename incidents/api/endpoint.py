@@ -62,9 +62,10 @@ def validation_error(error: ValidationError) -> ApiError:
     return ApiError(400, "invalid", " ".join(error.messages))
 
 
-def api_view(*methods: str, query: tuple[str, ...] = ()):
+def api_view(*methods: str, query: tuple[str, ...] = (), body: bool = True):
     """Wrap a view taking (request, ...) that may read `request.payload` and `request.user`.
     Query parameters other than `query` are refused, so a misspelt filter is not silently ignored.
+    A view with `body=False` (an action such as publishing a draft) may be sent no body at all.
     """
     allowed = tuple(methods)
 
@@ -73,7 +74,7 @@ def api_view(*methods: str, query: tuple[str, ...] = ()):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
             try:
-                _front_door(request, allowed, query)
+                _front_door(request, allowed, query, body)
                 return view(request, *args, **kwargs)
             except ApiError as error:
                 return error.response()
@@ -87,7 +88,7 @@ def api_view(*methods: str, query: tuple[str, ...] = ()):
     return decorator
 
 
-def _front_door(request: HttpRequest, allowed: tuple[str, ...], query: tuple[str, ...]) -> None:
+def _front_door(request: HttpRequest, allowed: tuple, query: tuple, body: bool) -> None:
     """Method, token, rate limit, query and body, in the order the module docstring gives."""
     if request.method not in allowed:
         raise ApiError(
@@ -102,7 +103,7 @@ def _front_door(request: HttpRequest, allowed: tuple[str, ...], query: tuple[str
     if request.method in WRITE_METHODS:
         _count_write(token)
     _check_query(request, query)
-    request.payload = _read_json(request)
+    request.payload = _read_json(request, body)
 
 
 def _authenticate(request: HttpRequest) -> ApiToken:
@@ -159,7 +160,7 @@ def _check_query(request: HttpRequest, known: tuple[str, ...]) -> None:
         )
 
 
-def _read_json(request: HttpRequest) -> dict:
+def _read_json(request: HttpRequest, expected: bool = True) -> dict:
     if request.method not in WRITE_METHODS:
         return {}
     try:
@@ -168,7 +169,7 @@ def _read_json(request: HttpRequest) -> dict:
         raise ApiError(400, "bad_request", "The Content-Length header is not a number.") from None
     if declared > MAX_BODY_BYTES:
         raise _too_large(declared)
-    if declared == 0 and request.method == "DELETE":
+    if declared == 0 and (request.method == "DELETE" or not expected):
         return {}
     if request.content_type != "application/json":
         raise ApiError(

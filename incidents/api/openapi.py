@@ -13,7 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from incidents.api import schemas
-from incidents.api.access import MAX_NUMBER
+from incidents.api.access import MAX_ID, MAX_NUMBER
 from incidents.api.endpoint import MAX_BODY_BYTES, error_response
 from incidents.api.schemas import SLUG_PATTERN, ref
 from incidents.api.stories import LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
@@ -125,6 +125,78 @@ NUMBER = {
     "description": "The N of “UPDATE N”.",
     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_NUMBER},
 }
+
+
+DRAFT = {
+    "name": "pk",
+    "in": "path",
+    "required": True,
+    "description": "The draft's id (`pk` of a draft; drafts have no number yet).",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}
+USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _draft_and_contributor_paths() -> dict:
+    gone = ("Discarded.", "Empty")
+    return {
+        "/stories/{slug}/drafts/{pk}": {
+            "parameters": [SLUG, DRAFT],
+            "delete": {
+                "operationId": "discardDraft",
+                "summary": "Throw a draft away (editors, or the reporter who wrote it).",
+                "responses": _responses("200", *gone, "401", "403", "404", "409", "429"),
+            },
+        },
+        "/stories/{slug}/drafts/{pk}/publish": {
+            "parameters": [SLUG, DRAFT],
+            "post": {
+                "operationId": "publishDraft",
+                "summary": "Publish a draft as the next numbered update.",
+                "responses": _responses(
+                    "200",
+                    "The published update.",
+                    "Update",
+                    "400",
+                    "401",
+                    "403",
+                    "404",
+                    "409",
+                    "429",
+                ),  # fmt: skip
+            },
+        },
+        "/stories/{slug}/contributors": {
+            "parameters": [SLUG],
+            "get": {
+                "operationId": "listContributors",
+                "summary": "The reporters on this story.",
+                "responses": _responses(
+                    "200", "Contributors.", "ContributorList", "401", "403", "404"
+                ),
+            },
+            "post": {
+                "operationId": "addContributor",
+                "summary": "Put a reporter on this story (editors).",
+                "requestBody": _body("ContributorAdd"),
+                "responses": _responses("201", "The contributor.", "Contributor", *WRITE_ERRORS),
+            },
+        },
+        "/stories/{slug}/contributors/{username}": {
+            "parameters": [SLUG, USERNAME],
+            "patch": {
+                "operationId": "allowPublishing",
+                "summary": "Let a contributor publish, or not (editors).",
+                "requestBody": _body("ContributorPatch"),
+                "responses": _responses("200", "The contributor.", "Contributor", *WRITE_ERRORS),
+            },
+            "delete": {
+                "operationId": "removeContributor",
+                "summary": "Take a reporter off this story (editors).",
+                "responses": _responses("200", "Removed.", "Empty", "401", "403", "404", "429"),
+            },
+        },
+    }
 
 
 @cache
@@ -260,6 +332,7 @@ def _document() -> dict:
                     ),  # fmt: skip
                 },
             },
+            **_draft_and_contributor_paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApiDocument",
@@ -303,6 +376,15 @@ def _document() -> dict:
                 "UpdateCreate": schemas.update_create(),
                 "UpdatePatch": schemas.update_patch(),
                 "Retraction": schemas.retraction(),
+                "Contributor": schemas.contributor_out(),
+                "ContributorList": {
+                    "type": "object",
+                    "required": ["contributors"],
+                    "properties": {"contributors": {"type": "array", "items": ref("Contributor")}},
+                },
+                "ContributorAdd": schemas.contributor_add(),
+                "ContributorPatch": schemas.contributor_patch(),
+                "Empty": {"type": "object", "maxProperties": 0},
             },
             "responses": RESPONSES,
         },

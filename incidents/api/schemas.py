@@ -10,6 +10,7 @@ import sys
 from functools import cache
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from incidents import timefmt
 from incidents.forms import IDEMPOTENCY_KEY_PATTERN, ComposeForm, EditUpdateForm
@@ -311,3 +312,37 @@ def update_out() -> dict:
         "url": {"type": ["string", "null"], "format": "uri", "description": "The permalink."},
     }
     return {"type": "object", "required": list(properties), "properties": properties}
+
+
+# --- contributors -----------------------------------------------------------------------------
+
+
+def contributor_out() -> dict:
+    properties = {
+        "username": STRING,
+        "name": {**STRING, "description": "The name shown on the desk."},
+        "can_publish": {"type": "boolean"},
+    }
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+def contributor_add() -> dict:
+    username = get_user_model()._meta.get_field("username")
+    return {
+        "type": "object",
+        "required": ["username"],
+        "additionalProperties": False,
+        "properties": {
+            "username": {"type": "string", "pattern": NO_NUL, "maxLength": username.max_length},
+            "can_publish": {"type": "boolean", "description": "Default: drafts only."},
+        },
+    }
+
+
+def contributor_patch() -> dict:
+    return {
+        "type": "object",
+        "required": ["can_publish"],
+        "additionalProperties": False,
+        "properties": {"can_publish": {"type": "boolean"}},
+    }
