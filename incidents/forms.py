@@ -226,6 +226,8 @@ class NewStoryForm(StoryForm):
         """Create the story with its tags, bylines and contributors in one go."""
         if contributors is None:
             contributors = self.cleaned_data["contributors"]
+        if state is None and self.cleaned_data["go_live"]:
+            state = Story.State.LIVE  # in the same transaction as the story itself
         return super().save(commit, by=by, contributors=contributors, state=state)
 
 

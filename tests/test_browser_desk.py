@@ -147,3 +147,36 @@ def test_unsent_text_survives_a_reload_and_is_forgotten_once_published(
     page.reload()
     expect(page.locator("#compose-form textarea[name=body]")).to_have_value("")
     assert page.problems == []
+
+
+def test_each_panel_answers_in_place(watched, live_server, editor, reporter, story, client):
+    """The suffix, pin, contributors and state forms each redraw their own region, in place."""
+    page = watched
+    first = story.publish_update("Crews are on site.", by=editor)
+    story.publish_update("Power is back in two districts.", by=editor)
+    client.force_login(editor)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/newsroom/stories/{story.slug}/")
+
+    page.get_by_label("Headline suffix").fill("UPDATE: Power Returning")
+    page.get_by_role("button", name="Save suffix").click()
+    expect(page.locator("#desk-header .notice--success")).to_have_text("Story details saved.")
+    expect(page.locator(".desk-header__headline")).to_contain_text("(UPDATE: Power Returning)")
+
+    page.locator(f"#desk-update-{first.pk}").get_by_role("button", name="Pin").click()
+    expect(page.locator("#desk-timeline .notice")).to_have_text("UPDATE 1 is pinned to the top.")
+    expect(page.locator("#desk-timeline .update__label").first).to_have_text("UPDATE 1")
+
+    page.locator("#contributors").get_by_role("button", name="Allow publishing").click()
+    expect(page.locator("#contributors .notice")).to_contain_text("Rory Reporter may now publish")
+    expect(page.locator("#contributors .contributor__role")).to_have_text("May publish")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="End live coverage").click()
+    expect(page.locator("#desk-header .notice--success")).to_contain_text("Live coverage has ended")
+    expect(page.get_by_role("button", name="Reopen live coverage")).to_be_visible()
+    # Every answer swapped its own region: the compose box is the one the page first drew.
+    expect(page.locator("#compose .notice")).to_have_count(0)
+    assert page.problems == []

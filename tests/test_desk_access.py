@@ -158,3 +158,36 @@ def test_desk_pages_have_no_inline_script_or_handlers(client, editor, story):
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert not re.search(r"\son[a-z]+=", html)
     assert "hx-on" not in html
+
+
+def test_every_newsroom_time_is_machine_readable_to_the_second(client, editor, reporter, story):
+    """<time datetime> on every newsroom page goes through the one iso_time filter: UTC, to
+    the second (Django's `c` format writes microseconds, which the Nu checker rejects)."""
+    import re
+
+    from incidents.models import ApiToken, CorrectionSuggestion
+
+    published = story.publish_update("Power is out.", by=editor)
+    published.edit("Power is out in two districts.", by=editor, expected_revision=1)
+    story.save_draft("Crews are on the way.", by=reporter)
+    CorrectionSuggestion.objects.create(story=story, message="UPDATE 1 has the wrong time.")
+    ApiToken.issue(editor, name="Status page bot")
+    client.force_login(editor)
+    edit_url = reverse("desk:edit_update", args=[story.slug, published.pk])
+    conflict = client.post(edit_url, {"body": "Mine", "revision": 1})  # someone saved revision 2
+    assert conflict.status_code == 409
+    pages = {"conflict": conflict}
+    for name, url in {
+        "desk": desk_url(story),
+        "history": reverse("desk:history", args=[story.slug, published.pk]),
+        "dashboard": reverse("desk:dashboard"),
+        "profile": reverse("tokens:profile"),
+    }.items():
+        pages[name] = client.get(url)
+
+    for name, response in pages.items():
+        times = re.findall(r'<time[^>]* datetime="([^"]*)"', response.content.decode())
+        assert response.status_code in (200, 409), name
+        assert times, name
+        for value in times:
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000", value), (name, value)

@@ -1,6 +1,10 @@
 """Desk actions on the story itself: headline suffix and details, state, contributors."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import Change, Contributor, Story
@@ -246,11 +250,45 @@ def test_only_editors_manage_contributors(client, request, who, story):
     assert not Contributor.objects.filter(story=story, user=user, can_publish=True).exists()
 
 
+@pytest.mark.parametrize("action", ["contributor_publishing", "remove_contributor"])
+def test_a_reporter_cannot_change_contributors(client, reporter, story, action):
+    contributor = Contributor.objects.get(user=reporter)
+    client.force_login(reporter)
+
+    response = client.post(
+        reverse(f"desk:{action}", args=[story.slug, contributor.pk]), {"can_publish": "1"}
+    )
+
+    assert response.status_code == 403
+    assert b"Only editors can do that." in response.content
+    contributor.refresh_from_db()
+    assert not contributor.can_publish
+
+
+def test_more_tags_than_the_model_allows_are_refused_on_the_tags_field(client, editor, story):
+    client.force_login(editor)
+    tags = ", ".join(f"Tag {n}" for n in range(Story.MAX_TAGS + 1))
+
+    response = client.post(
+        details(story), {"headline": story.headline, "tags_text": tags}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f"A story has at most {Story.MAX_TAGS} tags." in html
+    assert html.index("A story has at most") > html.index('name="tags_text"')  # by its box
+    assert sorted(story.tags.values_list("name", flat=True)) == ["Chat", "Outages"]
+
+
 def test_reporter_does_not_see_editor_panels(client, reporter, story):
     client.force_login(reporter)
 
-    html = client.get(reverse("desk:story", args=[story.slug])).content.decode()
+    response = client.get(reverse("desk:story", args=[story.slug]))
 
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<section class="compose" id="compose"' in html  # the reporter's own desk, drawn
+    assert "You write drafts on this story; an editor publishes them." in html
     assert "Contributors" not in html
     assert "Reader suggestions" not in html
     assert "End live coverage" not in html
@@ -334,3 +372,45 @@ def test_a_byline_without_a_name_is_refused_and_nothing_changes(client, editor, 
     story.refresh_from_db()
     assert story.headline == "Chat Service Suffers Global Outage"
     assert list(story.tags.values_list("name", flat=True)) == ["Chat", "Outages"]
+
+
+# --- each htmx answer is one region ----------------------------------------------------------
+
+
+def tables_read(queries) -> set[str]:
+    return {table for q in queries for table in re.findall(r'FROM "(\w+)"', q["sql"])}
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "region"),
+    [
+        ("details", {"headline_suffix": "UPDATE: Restored"}, '<header class="desk-header"'),
+        ("state", {"state": "ended"}, '<header class="desk-header"'),
+        ("add_contributor", None, '<section class="desk-panel" id="contributors"'),
+        ("contributor_publishing", {"can_publish": "1"}, '<section class="desk-panel" id="cont'),
+        ("remove_contributor", {}, '<section class="desk-panel" id="contributors"'),
+    ],
+)
+def test_an_htmx_answer_reads_only_what_its_region_shows(
+    client, editor, reporter, story, action, data, region
+):
+    story.publish_update("On the timeline", by=editor)
+    newcomer = make_user("nia", first_name="Nia")
+    args = [story.slug]
+    if action in ("contributor_publishing", "remove_contributor"):
+        args.append(Contributor.objects.get(user=reporter).pk)
+    client.force_login(editor)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse(f"desk:{action}", args=args), data or {"user": newcomer.pk}, headers=HTMX
+        )
+
+    assert response.status_code == 200
+    assert response.content.decode().lstrip().startswith(region)
+    read = tables_read(queries)
+    assert "incidents_story" in read
+    # Neither the timeline nor the reader suggestions are rebuilt for a header or a panel.
+    assert not read & {"incidents_update", "incidents_correctionsuggestion"}
+    if "contributor" in action:
+        assert not read & {"incidents_tag", "incidents_byline"}  # nor the details form

@@ -4,6 +4,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import Contributor, Revision, Update
@@ -290,9 +292,18 @@ def test_correction_without_a_note_is_refused_on_the_note(client, editor, publis
 def test_silent_typo_fix_stays_out_of_the_corrections_log(client, editor, published, story):
     client.force_login(editor)
 
-    edit(client, published, "Power is out in **three** distrcts... fixed")
+    response = edit(client, published, "Power is out in **three** districts, all fixed.")
 
-    assert 'id="corrections"' not in client.get(story.get_absolute_url()).content.decode()
+    assert response.status_code == 302
+    published.refresh_from_db()
+    assert published.revision == 2
+    assert published.body == "Power is out in **three** districts, all fixed."
+    assert not published.revisions.get().is_correction
+    page = client.get(story.get_absolute_url())
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<strong>three</strong> districts, all fixed." in html  # the fix is live
+    assert 'id="corrections"' not in html
 
 
 # --- retraction -----------------------------------------------------------------------------
@@ -386,6 +397,22 @@ def test_editor_pins_and_unpins(client, editor, published, story):
     assert not published.pinned
 
 
+def test_the_pin_answer_is_the_timeline_alone(client, editor, published):
+    client.force_login(editor)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url("pin", published), {"pinned": "1"}, headers=HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section class="desk-timeline" id="desk-timeline"')
+    assert "UPDATE 1 is pinned to the top." in html
+    sql = " ".join(q["sql"] for q in queries)
+    # Not the details form (tags), the contributors or the reader suggestions.
+    for table in ("incidents_contributor", "incidents_correctionsuggestion", "incidents_tag"):
+        assert f'FROM "{table}"' not in sql
+
+
 def test_pinning_a_retracted_update_is_refused(client, editor, published):
     published.retract("Wrong", by=editor)
     client.force_login(editor)
@@ -399,7 +426,11 @@ def test_pinning_a_retracted_update_is_refused(client, editor, published):
 def test_reporter_cannot_pin(client, reporter, published):
     client.force_login(reporter)
 
-    assert client.post(url("pin", published), {"pinned": "1"}).status_code == 403
+    response = client.post(url("pin", published), {"pinned": "1"})
+
+    assert response.status_code == 403
+    assert b"Only editors can do that." in response.content  # the model's sentence
+    assert b"masthead" in response.content  # on the site's 403 page
     published.refresh_from_db()
     assert not published.pinned
 
@@ -445,6 +476,25 @@ def test_reporter_allowed_to_publish_publishes_their_draft(client, reporter, dra
 
     draft.refresh_from_db()
     assert draft.number == 1
+
+
+def test_reporter_who_may_publish_publishes_only_their_own_drafts(client, reporter, story):
+    colleague = make_user("cora", first_name="Cora")
+    Contributor.objects.create(story=story, user=colleague)
+    theirs = story.save_draft("Cora's draft", by=colleague)
+    mine = story.save_draft("Rory's draft", by=reporter)
+    Contributor.objects.filter(user=reporter).update(can_publish=True)
+    client.force_login(reporter)
+
+    desk = client.get(reverse("desk:story", args=[story.slug])).content.decode()
+    response = client.post(url("publish_draft", theirs))
+
+    assert f'action="{url("publish_draft", mine)}"' in desk
+    assert f'action="{url("publish_draft", theirs)}"' not in desk  # no button that would 403
+    assert response.status_code == 403
+    assert "Only an editor can publish someone else’s draft." in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.is_draft
 
 
 def test_publishing_a_draft_on_an_ended_story_is_refused(client, editor, draft, story):

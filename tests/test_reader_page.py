@@ -2,6 +2,8 @@
 
 import re
 from datetime import datetime
+from html import unescape
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -199,11 +201,33 @@ def test_author_html_is_sanitized_on_the_page(client, story, editor):
     assert "javascript:alert" not in html
 
 
-def test_the_page_works_without_javascript_and_loads_no_third_party_scripts(client, story):
+def test_the_page_works_without_javascript_and_loads_no_third_party_scripts(client, story, editor):
+    """Without JavaScript a reader still gets the timeline in the HTML, and every link on the
+    page (order, suggest a correction, downloads, feeds) is a plain link that answers."""
+    story.publish_update("Engineers **found** the fault.", by=editor)
+    story.publish_update("A fix is rolling out.", by=editor)
+
     html = get_page(client, story)
 
+    assert numbers_in_order(html) == [1, 2]  # drawn by the server, not fetched by a script
+    links = {
+        urljoin(story.get_absolute_url(), unescape(href))
+        for href in re.findall(r'<a [^>]*href="([^"#][^"]*)"', html)
+        if not href.startswith(("http:", "https:", "mailto:"))
+    }
+    suggest = reverse("reader:suggest_correction", args=[story.slug])
+    assert {f"{story.get_absolute_url()}?order=newest", suggest} <= links
+    assert len(links) >= 8  # front page, order, suggest, three downloads, two feeds
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    assert numbers_in_order(get_page(client, story, order="newest")) == [2, 1]
+    # The suggestion form is an ordinary POST form: it works without a script.
+    form = re.search(r"<form [^>]*>", client.get(suggest).content.decode()).group(0)
+    assert 'method="post"' in form and "hx-" not in form
     sources = re.findall(r'<script[^>]+src="([^"]+)"', html)
-    assert all(src.startswith("/static/") for src in sources)
+    assert sources  # the scripts there are...
+    assert all(src.startswith("/static/") for src in sources)  # ...all ours,
+    assert len(re.findall(r"<script[^>]+\bdefer\b", html)) == len(sources)  # and none blocks
 
 
 def test_the_front_page_lists_live_stories_before_ended_ones(client, editor):

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import CorrectionSuggestion, Story
@@ -184,6 +186,21 @@ def test_editor_marks_a_suggestion_resolved(client, editor, suggestion):
     assert b"Marked resolved." in response.content
     assert b"No open suggestions from readers." in response.content
     assert suggestion.resolved_by == editor and suggestion.resolved_at
+
+
+def test_the_resolve_answer_reads_only_the_queue(client, editor, suggestion):
+    client.force_login(editor)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(resolve_url(suggestion), headers=HTMX)
+
+    assert response.status_code == 200
+    assert b"Marked resolved." in response.content
+    sql = " ".join(q["sql"] for q in queries)
+    assert "incidents_correctionsuggestion" in sql
+    # Not the timeline, the contributors or the details form: only the queue it redraws.
+    for table in ("incidents_update", "incidents_contributor", "incidents_tag", "incidents_byline"):
+        assert f'FROM "{table}"' not in sql
 
 
 def test_resolving_without_javascript_returns_to_the_queue(client, editor, suggestion):

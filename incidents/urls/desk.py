@@ -1,11 +1,20 @@
 from django.urls import path
 
-from incidents.views import corrections, desk, desk_history, desk_story, desk_updates
+from incidents.views import (
+    desk,
+    desk_compose,
+    desk_history,
+    desk_story,
+    desk_suggestions,
+    desk_updates,
+)
 
 app_name = "desk"
 
 story = "stories/<slug:slug>/"
 update = f"{story}updates/<int:pk>/"
+person = f"{story}contributors/<int:pk>/"
+suggestion = f"{story}suggestions/<int:pk>/"
 
 urlpatterns = [
     path("", desk.dashboard, name="dashboard"),
@@ -13,23 +22,15 @@ urlpatterns = [
     path(story, desk.story, name="story"),
     path(f"{story}timeline/", desk.timeline, name="timeline"),
     path(f"{story}changes/", desk.changes, name="changes"),
-    path(f"{story}preview/", desk.preview, name="preview"),
-    path(f"{story}publish/", desk_updates.publish, name="publish"),
-    path(f"{story}draft/", desk_updates.save_draft, name="save_draft"),
+    path(f"{story}preview/", desk_compose.preview, name="preview"),
+    path(f"{story}publish/", desk_compose.publish, name="publish"),
+    path(f"{story}draft/", desk_compose.save_draft, name="save_draft"),
     path(f"{story}details/", desk_story.details, name="details"),
     path(f"{story}state/", desk_story.state, name="state"),
     path(f"{story}contributors/", desk_story.add_contributor, name="add_contributor"),
-    path(
-        f"{story}contributors/<int:pk>/publishing/",
-        desk_story.contributor_publishing,
-        name="contributor_publishing",
-    ),
-    path(
-        f"{story}contributors/<int:pk>/remove/",
-        desk_story.remove_contributor,
-        name="remove_contributor",
-    ),
-    path(f"{story}suggestions/<int:pk>/resolve/", corrections.resolve, name="resolve_suggestion"),
+    path(f"{person}publishing/", desk_story.contributor_publishing, name="contributor_publishing"),
+    path(f"{person}remove/", desk_story.remove_contributor, name="remove_contributor"),
+    path(f"{suggestion}resolve/", desk_suggestions.resolve, name="resolve_suggestion"),
     path(update, desk_updates.update_row, name="update"),
     path(f"{update}edit/", desk_updates.edit_update, name="edit_update"),
     path(f"{update}retract/", desk_updates.retract, name="retract"),

@@ -1,17 +1,15 @@
-"""Readers suggest corrections; the suggestions queue up on the story desk."""
+"""Readers suggest corrections. The suggestions queue up on the story desk (desk_suggestions.py)."""
 
 import hashlib
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_http_methods
 
 from incidents.forms import SuggestionForm
 from incidents.models import Story
-from incidents.views.desk import _desk_url, _story_for_editor, desk_login_required, render_region
 
 SUGGESTIONS_PER_HOUR = 5
 
@@ -55,23 +53,3 @@ def suggest(request: HttpRequest, slug: str):
 def _thanks(request: HttpRequest, story: Story):
     template = "incidents/suggest.html#thanks" if request.htmx else "incidents/suggest.html"
     return render(request, template, {"story": story, "form": None})
-
-
-# --- the queue on the story desk ------------------------------------------------------------
-
-
-@desk_login_required
-@require_POST
-def resolve(request: HttpRequest, slug: str, pk: int):
-    """An editor has dealt with a suggestion. If a colleague already had, theirs stands."""
-    story = _story_for_editor(request, slug)
-    suggestion = get_object_or_404(story.suggestions, pk=pk)
-    if suggestion.resolve(by=request.user):
-        notice = "Marked resolved."
-    else:
-        who = suggestion.resolved_by.get_username() if suggestion.resolved_by else "someone"
-        notice = f"Already resolved by {who}."
-    if request.htmx:
-        return render_region(request, story, "suggestions", suggestions_notice=notice)
-    messages.success(request, notice)
-    return redirect(_desk_url(story, "suggestions"))

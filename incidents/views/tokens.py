@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents.models import ApiToken, user_is_editor
-from incidents.views.desk import desk_login_required
+from incidents.views.desk_access import desk_login_required
 
 PROFILE_PAGE = "newsroom/profile.html"
 
