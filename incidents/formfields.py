@@ -95,9 +95,7 @@ class TagsField(forms.Field):
             names = list(value)  # a list counts and is measured as sent, as the API documents
         limit, longest = Story.MAX_TAGS, max_length(Tag, "name")
         if len(names) > limit:
-            raise forms.ValidationError(
-                f"A story carries at most {limit} tags; this has {len(names)}."
-            )
+            raise forms.ValidationError(f"A story has at most {limit} tags.")
         for name in names:
             _no_nul(name)
             if len(name) > longest:
@@ -130,9 +128,7 @@ class BylinesField(forms.Field):
         people = self._typed(value) if isinstance(value, str) else self._sent(value)
         limit = Story.MAX_BYLINES
         if len(people) > limit:
-            raise forms.ValidationError(
-                f"A story carries at most {limit} bylines; this has {len(people)}."
-            )
+            raise forms.ValidationError(f"A story has at most {limit} bylines.")
         return people
 
     @staticmethod

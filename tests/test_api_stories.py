@@ -333,8 +333,8 @@ def test_tags_and_bylines_over_the_models_caps_are_400(editor, story):
 
     assert response.status_code == 400
     fields = error_of(response)["fields"]
-    assert f"A story carries at most {Story.MAX_TAGS} tags" in fields["tags"]
-    assert f"A story carries at most {Story.MAX_BYLINES} bylines" in fields["bylines"]
+    assert f"A story has at most {Story.MAX_TAGS} tags" in fields["tags"]
+    assert f"A story has at most {Story.MAX_BYLINES} bylines" in fields["bylines"]
     assert [t.name for t in story.tags.all()] == ["Chat", "Outages"]
 
 
