@@ -418,3 +418,15 @@ def test_an_overlong_correction_note_is_400(api, story, published):
     assert f"at most {limit} characters" in error_of(response)["fields"]["correction_note"]
     published.refresh_from_db()
     assert published.revision == 1
+
+
+def test_an_idempotency_key_sent_again_with_another_update_is_409(api, story):
+    key = {"Idempotency-Key": "bot-42"}
+    first = api.post(f"/stories/{story.slug}/updates", {"body": "Once"}, headers=key)
+
+    again = api.post(f"/stories/{story.slug}/updates", {"body": "Something else"}, headers=key)
+
+    assert first.status_code == 201
+    assert again.status_code == 409
+    assert error_of(again)["code"] == "idempotency_conflict"
+    assert list(story.updates.values_list("body", flat=True)) == ["Once"]

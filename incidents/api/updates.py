@@ -14,7 +14,7 @@ from incidents.api.endpoint import ApiError, api_view, forbidden
 from incidents.api.payload import Payload, validated
 from incidents.api.representation import update_json
 from incidents.forms import ComposeForm, EditUpdateForm, RetractForm
-from incidents.models import StaleRevision, Story, Update
+from incidents.models import IdempotencyConflict, StaleRevision, Story, Update
 
 UPDATE_FIELDS = {
     "body": "text", "timestamp": "filled", "status_label": "text", "key_event": "boolean",
@@ -34,22 +34,29 @@ def story_updates(request: HttpRequest, slug: str):
     _check_may_write(request, story, draft=draft, pinned=data.get("pinned", False))
     data["idempotency_key"] = request.headers.get("Idempotency-Key", "")
     (values,) = validated(ComposeForm(data, story=story), payload=payload)
-    write = story.save_draft if draft else story.publish_update
-    update = write(
-        values["body"],
-        by=request.user,
-        timestamp=values["timestamp"],
-        status_label=values["status_label"],
-        key_event=values["key_event"],
-        pinned=values["pinned"],
-        idempotency_key=values["idempotency_key"],
-    )
+    update = _write(request, story, values, draft=draft)
     response = JsonResponse(update_json(request, update, story), status=201)
     if update.number:
         response["Location"] = request.build_absolute_uri(
             reverse("api:update", kwargs={"slug": story.slug, "number": update.number})
         )
     return response
+
+
+def _write(request: HttpRequest, story: Story, values: dict, *, draft: bool) -> Update:
+    write = story.save_draft if draft else story.publish_update
+    try:
+        return write(
+            values["body"],
+            by=request.user,
+            timestamp=values["timestamp"],
+            status_label=values["status_label"],
+            key_event=values["key_event"],
+            pinned=values["pinned"],
+            idempotency_key=values["idempotency_key"],
+        )
+    except IdempotencyConflict as conflict:
+        raise ApiError(409, "idempotency_conflict", " ".join(conflict.messages)) from None
 
 
 def _check_may_write(request: HttpRequest, story: Story, *, draft: bool, pinned: bool) -> None:
