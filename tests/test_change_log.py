@@ -216,3 +216,21 @@ def test_the_reporter_who_saved_a_draft_is_its_author(story, reporter):
     assert draft.author == reporter
     assert not draft.can_edit(other)
     assert Update.objects.get(pk=draft.pk).is_draft
+
+
+def test_the_story_desk_shows_who_made_each_change(client, story, editor, reporter):
+    from incidents.models import Contributor
+
+    Contributor.objects.filter(user=reporter).update(can_publish=True)
+    story.publish_update("Engineers are investigating.", by=reporter)
+    story.publish_update("Fixed.", by=editor).set_pinned(True, by=editor)
+    client.force_login(editor)
+
+    response = client.get(f"/newsroom/stories/{story.slug}/")
+
+    assert response.status_code == 200
+    log = response.content.decode().split('id="story-log"')[1].split("</section>")[0]
+    assert "Pin changed · UPDATE 2" in log
+    assert "by Erin Editor" in log
+    assert "Update published · UPDATE 1" in log
+    assert "by Rory Reporter" in log

@@ -139,9 +139,13 @@ class Story(RendersMarkdown):
     # --- who may do what ------------------------------------------------------------------
 
     def contributor(self, user):
+        """This user's place on the story, or None; asked once per user for this instance."""
         if user is None or not user.is_authenticated:
             return None
-        return self.contributors.filter(user=user).first()
+        known = self.__dict__.setdefault("_contributor_of", {})
+        if user.pk not in known:
+            known[user.pk] = self.contributors.filter(user=user).first()
+        return known[user.pk]
 
     def can_contribute(self, user) -> bool:
         return user_is_editor(user) or self.contributor(user) is not None
@@ -331,6 +335,7 @@ class Story(RendersMarkdown):
 
     def add_contributor(self, user, *, can_publish: bool = False, by=None) -> Contributor:
         self.require_editor(by)
+        self.__dict__.pop("_contributor_of", None)
         contributor, _ = Contributor.objects.get_or_create(
             story=self, user=user, defaults={"can_publish": can_publish}
         )
@@ -338,6 +343,7 @@ class Story(RendersMarkdown):
 
     def set_contributor_publishing(self, user, can_publish: bool, *, by=None) -> Contributor:
         self.require_editor(by)
+        self.__dict__.pop("_contributor_of", None)
         contributor = self.contributors.select_related("user").get(user=user)
         if contributor.can_publish != can_publish:
             contributor.can_publish = can_publish
@@ -346,6 +352,7 @@ class Story(RendersMarkdown):
 
     def remove_contributor(self, user, *, by=None) -> None:
         self.require_editor(by)
+        self.__dict__.pop("_contributor_of", None)
         self.contributors.filter(user=user).delete()
 
     # --- updates --------------------------------------------------------------------------
@@ -355,7 +362,8 @@ class Story(RendersMarkdown):
         idempotency key from the same person returns the same update, so a double-clicked
         Publish button makes one update, not two."""
         update = self.updates.model.compose(self, body, by=by, publish=True, **options)
-        self.refresh_from_db()
+        for counter in ("sequence", "last_number", "last_updated_at"):
+            setattr(self, counter, getattr(update.story, counter))
         return update
 
     def save_draft(self, body: str, *, by=None, **options):

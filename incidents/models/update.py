@@ -207,6 +207,7 @@ class Update(RendersMarkdown):
                 if earlier is not None:
                     if earlier.idempotency_digest != update.idempotency_digest:
                         raise IdempotencyConflict()
+                    earlier.story = story
                     return earlier
             if publish and story.state == Story.State.ENDED:
                 raise ValidationError(STORY_ENDED)

@@ -17,6 +17,7 @@ from incidents.models import Story, Update, user_is_editor
 from incidents.views.desk_access import mark_editable
 
 DESK_PAGE = "newsroom/story.html"
+LOG_LENGTH = 15
 
 
 def render_desk(request: HttpRequest, context: dict, status=200):
@@ -97,6 +98,12 @@ def suggestions_context(story: Story, **extra) -> dict:
     }
 
 
+def log_context(story: Story, **extra) -> dict:
+    """The story's log, newest first: what changed for readers and who changed it."""
+    changes = story.changes.select_related("actor", "update").order_by("-sequence")
+    return {"story": story, "log": changes[:LOG_LENGTH], **extra}
+
+
 def desk_context(request: HttpRequest, story: Story, **extra) -> dict:
     """The whole desk page; `extra` replaces any piece (a bound form with its errors, say)."""
     context = {
@@ -107,4 +114,5 @@ def desk_context(request: HttpRequest, story: Story, **extra) -> dict:
     if context["is_editor"]:
         context.update(contributors_context(story))
         context.update(suggestions_context(story))
+        context.update(log_context(story))
     return {**context, **extra}
