@@ -28,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import now
 
 from incidents import timefmt
+from incidents.api.representation import story_data, update_data, utc_time
 from incidents.models import Story, Update
 
 # Its own stylesheet, not site.css: see the note at the top of static/css/export.css.
@@ -255,72 +256,40 @@ def export_markdown(
 
 # --- JSON -------------------------------------------------------------------------------------
 
-JSON_EXPORT_VERSION = 1
+# 2: the story and update objects are the API's (incidents/api/representation.py), times in UTC;
+# a retraction is `retracted_at` and `retraction_reason` on the update, as in the API.
+JSON_EXPORT_VERSION = 2
 
 
 def export_data(story: Story, *, base_url: str = "", exported_at: datetime | None = None) -> dict:
-    """The story as plain data. Field names follow the API's story and update objects."""
+    """The story as plain data: the API's story and update objects as readers see them (no
+    drafts, no withdrawn text), times in UTC, plus the corrections log."""
     tz = story.timezone
     address = story_url(story, base_url)
-    updates = []
-    for update in exported_updates(story):
-        retracted = update.is_retracted
-        updates.append(
-            {
-                "number": update.number,
-                "state": update.state,
-                "timestamp": _iso(update.timestamp),
-                "time_display": timefmt.ap_time(update.timestamp, tz),
-                # A retraction withdraws the text: readers see only the notice, and so here.
-                "body": None if retracted else update.body,
-                "html": None if retracted else update.body_html,
-                "status_label": update.status_label,
-                "key_event": update.key_event,
-                "pinned": update.pinned,
-                "revision": update.revision,
-                "edited_at": _iso(update.edited_at) if update.was_edited else None,
-                "retraction": {
-                    "reason": update.retraction_reason,
-                    "retracted_at": _iso(update.retracted_at),
-                }
-                if retracted
-                else None,
-                "anchor": update.anchor,
-                "url": _permalink(address, update),
-            }
-        )
+    updates = [
+        {
+            **update_data(update, time=utc_time, url=_permalink(address, update), readers=True),
+            "time_display": timefmt.ap_time(update.timestamp, tz),
+            "anchor": update.anchor,
+        }
+        for update in exported_updates(story)
+    ]
+    corrections = [
+        {
+            "update": correction.update.number,
+            "note": correction.correction_note,
+            "revision": correction.revision,
+            "edited_at": utc_time(correction.edited_at),
+        }
+        for correction in story.corrections()
+    ]
+    data = story_data(story, time=utc_time, url=address or None)
     return {
         "format": "liveblog-story-export",
         "version": JSON_EXPORT_VERSION,
-        "exported_at": _iso(exported_at or now()),
+        "exported_at": utc_time(exported_at or now()),
         "site_name": settings.SITE_NAME,
-        "story": {
-            "slug": story.slug,
-            "headline": story.headline,
-            "headline_suffix": story.headline_suffix,
-            "full_headline": story.full_headline,
-            "dek": story.dek,
-            "intro": story.intro,
-            "intro_html": story.intro_html,
-            "state": story.state,
-            "timezone": story.timezone,
-            "tags": [tag.name for tag in story.tags.all()],
-            "bylines": _bylines(story),
-            "published_at": _iso(story.published_at),
-            "last_updated_at": _iso(story.last_updated_at),
-            "ended_at": _iso(story.ended_at),
-            "url": address or None,
-            "updates": updates,
-            "corrections": [
-                {
-                    "update": correction.update.number,
-                    "note": correction.correction_note,
-                    "revision": correction.revision,
-                    "edited_at": _iso(correction.edited_at),
-                }
-                for correction in story.corrections()
-            ],
-        },
+        "story": {**data, "updates": updates, "corrections": corrections},
     }
 
 

@@ -1,20 +1,39 @@
-"""Forms that validate what people type before a model method is called."""
+"""Forms that validate what people type, and what the API sends, before a model method is called.
+
+The desk and the API validate through these same forms, and every limit and choice here is read
+from the model field it guards (its max_length, choices and validators), so the desk, the API and
+the API's document cannot drift apart.
+"""
+
+from copy import copy
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core.validators import RegexValidator
 from django.utils.text import slugify
 
 from incidents import timefmt
+from incidents.formfields import (
+    BylinesField,
+    StoryTimeField,
+    TagsField,
+    TrimmedField,
+    max_length,
+    model_field,
+)
 from incidents.models import (
     EDITORS_GROUP,
-    Contributor,
     CorrectionSuggestion,
+    Revision,
     Story,
-    Tag,
     Update,
     validate_update_body,
 )
+
+# Stripped before they are stored, but measured as sent (see TrimmedField).
+TRIMMED_STORY_FIELDS = ("headline", "headline_suffix", "dek", "intro")
+# Printable ASCII without spaces: the key travels in an HTTP header.
+IDEMPOTENCY_KEY_PATTERN = "[!-~]*"
 
 
 class SuggestionForm(forms.ModelForm):
@@ -26,7 +45,7 @@ class SuggestionForm(forms.ModelForm):
         fields = ["message", "email"]
         labels = {"message": "What should we correct?", "email": "Your email (optional)"}
         help_texts = {"email": "Only if you would like a reply."}
-        widgets = {"message": forms.Textarea(attrs={"rows": 5, "maxlength": 2000})}
+        widgets = {"message": forms.Textarea(attrs={"rows": 5})}
 
     def clean_message(self):
         message = self.cleaned_data["message"].strip()
@@ -38,54 +57,85 @@ class SuggestionForm(forms.ModelForm):
         return bool(self.data.get("website"))
 
 
-class StoryForm(forms.ModelForm):
-    """Create or change a story. Tags are typed as a comma-separated list."""
+class StoryFieldsForm(forms.ModelForm):
+    """What a story says about itself, as the desk and the API both take it. The fields, their
+    limits and their validators (the timezone's) come from the model."""
 
-    tags_text = forms.CharField(
-        label="Tags",
-        required=False,
-        help_text="Separated by commas, e.g. Outages, Cloud, Payments",
-        max_length=600,
-    )
+    tags_text = TagsField(help_text="Separated by commas, e.g. Outages, Cloud, Payments")
+    bylines_text = BylinesField()
 
     class Meta:
         model = Story
-        fields = ["headline", "slug", "dek", "intro", "timezone", "headline_suffix"]
+        fields = ["headline", "headline_suffix", "dek", "intro", "timezone"]
+        field_classes = {name: TrimmedField for name in TRIMMED_STORY_FIELDS}
+        labels = {"headline_suffix": "Headline suffix"}
         help_texts = {
-            "slug": "The story's address: letters, numbers, hyphens. Proposed from the headline.",
+            "headline_suffix": (
+                "Shown in brackets after the headline, e.g. UPDATE: Service restored"
+            ),
             "timezone": "IANA name; times are shown in it, e.g. America/New_York shows as ET.",
         }
         widgets = {"intro": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["timezone"].strip = False  # a name with spaces around it is not a zone
+
+
+class StoryForm(StoryFieldsForm):
+    """Create a story with its tags and bylines."""
+
+    class Meta(StoryFieldsForm.Meta):
+        fields = ["headline", "slug", "dek", "intro", "timezone", "headline_suffix"]
+        help_texts = {
+            **StoryFieldsForm.Meta.help_texts,
+            "slug": "The story's address: letters, numbers, hyphens. Proposed from the headline.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        if self.instance.pk:
-            self.fields["tags_text"].initial = ", ".join(t.name for t in self.instance.tags.all())
+        self.fields["slug"].strip = False
 
     def clean_slug(self):
-        slug = self.cleaned_data.get("slug") or slugify(self.data.get("headline", ""))[:200]
+        slug = self.cleaned_data.get("slug") or proposed_slug(self.data.get("headline", ""))
         if not slug:
             raise forms.ValidationError("Give the story a slug (letters, numbers, hyphens).")
         if Story.objects.exclude(pk=self.instance.pk).filter(slug=slug).exists():
             raise forms.ValidationError("Another story already uses this slug.")
         return slug
 
-    def tag_names(self) -> list[str]:
-        return [name for name in self.cleaned_data.get("tags_text", "").split(",") if name.strip()]
+    def save(self, commit=True, *, by=None, contributors=(), state=None):
+        """The story with its tags, bylines and contributors, through Story.create."""
+        if not commit:
+            return super().save(commit=False)
+        data = self.cleaned_data
+        return Story.create(
+            by=by,
+            tags=data["tags_text"],
+            bylines=data["bylines_text"],
+            contributors=contributors,
+            state=state,
+            **{name: data[name] for name in self._meta.fields},
+        )
 
-    def save(self, commit=True):
-        story = super().save(commit=commit)
-        if commit:
-            story.tags.set(Tag.from_names(self.tag_names()))
-        return story
+
+def proposed_slug(headline) -> str:
+    """The address a headline suggests; "" for a headline with no letters slugify keeps."""
+    if not isinstance(headline, str):
+        return ""
+    return slugify(headline)[: max_length(Story, "slug")].strip("-")
+
+
+class StoryStateForm(forms.Form):
+    state = model_field(Story, "state")
 
 
 class UpdateForm(forms.Form):
     """The compose box: what a journalist types for a new update or an edit."""
 
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), strip=False, required=False)
-    timestamp = forms.DateTimeField(
+    timestamp = StoryTimeField(
         required=False,
         help_text="Leave empty for now; set it to backdate the update.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -109,12 +159,16 @@ class UpdateForm(forms.Form):
         return body
 
     def clean_timestamp(self):
-        """A typed time means the story's local time, not the server's."""
+        """A time without an offset means the story's local time, not the server's; whatever the
+        entry point, it must fall in the range the model's field allows."""
         value = self.cleaned_data.get("timestamp")
         if value is None:
             return None
-        naive = value.replace(tzinfo=None)
-        return naive.replace(tzinfo=timefmt.zone(self.story.timezone))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timefmt.zone(self.story.timezone))
+        for validator in Update._meta.get_field("timestamp").validators:
+            validator(value)
+        return value
 
 
 # --- the desk -------------------------------------------------------------------------------
@@ -144,38 +198,6 @@ class PeopleChoiceField(PersonLabelMixin, forms.ModelMultipleChoiceField):
     pass
 
 
-class BylinesField(forms.CharField):
-    """Bylines typed one person per line as "Name, Title"; cleans to [{"name", "title"}]."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Bylines")
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
-        kwargs.setdefault("help_text", "One person per line: Name, Title")
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, list):
-            lines = (f"{p['name']}, {p['title']}" if p["title"] else p["name"] for p in value)
-            return "\n".join(lines)
-        return value
-
-    def clean(self, value):
-        people = []
-        for number, line in enumerate(super().clean(value).splitlines(), start=1):
-            if not line.strip():
-                continue
-            name, _, title = (part.strip() for part in line.partition(","))
-            if not name:
-                raise forms.ValidationError(f"Line {number} needs a name before the comma.")
-            if len(name) > 120 or len(title) > 160:
-                raise forms.ValidationError(
-                    f"Line {number} is too long: names up to 120 characters, titles up to 160."
-                )
-            people.append({"name": name, "title": title})
-        return people
-
-
 class NewStoryForm(StoryForm):
     """The dashboard's create form: the story, who works on it and whose names go on it."""
 
@@ -185,7 +207,6 @@ class NewStoryForm(StoryForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Reporters who may write on this story. Allow publishing on the story desk.",
     )
-    bylines_text = BylinesField()
     go_live = forms.BooleanField(
         label="Go live now",
         required=False,
@@ -193,29 +214,38 @@ class NewStoryForm(StoryForm):
         help_text="Untick to prepare the story as a draft that readers cannot see yet.",
     )
 
+    field_order = [*StoryForm.Meta.fields, "tags_text", "contributors", "bylines_text", "go_live"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contributors"].queryset = newsroom_people()
         self.fields["slug"].widget.attrs["data-slug-from"] = "headline"
         self.fields["timezone"].widget.attrs["list"] = "timezones"
 
-    def save(self, commit=True, *, by=None):
+    def save(self, commit=True, *, by=None, contributors=None, state=None):
         """Create the story with its tags, bylines and contributors in one go."""
-        with transaction.atomic():
-            self.instance.created_by = by if by and by.is_authenticated else None
-            story = super().save(commit=True)
-            Contributor.objects.bulk_create(
-                Contributor(story=story, user=user) for user in self.cleaned_data["contributors"]
-            )
-            if self.cleaned_data["bylines_text"]:
-                story.set_bylines(self.cleaned_data["bylines_text"], by=by)
-        return story
+        if contributors is None:
+            contributors = self.cleaned_data["contributors"]
+        if state is None and self.cleaned_data["go_live"]:
+            state = Story.State.LIVE  # in the same transaction as the story itself
+        return super().save(commit, by=by, contributors=contributors, state=state)
 
 
 class ComposeForm(UpdateForm):
     """A new update. The key makes a double-clicked Publish publish once."""
 
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    idempotency_key = forms.CharField(
+        widget=forms.HiddenInput,
+        required=False,
+        strip=False,
+        max_length=max_length(Update, "idempotency_key"),
+        validators=[
+            RegexValidator(
+                f"^{IDEMPOTENCY_KEY_PATTERN}$",
+                "An idempotency key is printable ASCII characters without spaces.",
+            )
+        ],
+    )
 
 
 class EditUpdateForm(UpdateForm):
@@ -228,10 +258,11 @@ class EditUpdateForm(UpdateForm):
         help_text="Listed with your note at the foot of the article. "
         "Leave unticked for a silent fix of a typo.",
     )
-    correction_note = forms.CharField(
+    correction_note = model_field(
+        Revision,
+        "correction_note",
+        form_class=TrimmedField,
         label="Correction note for readers",
-        required=False,
-        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -260,7 +291,7 @@ class EditUpdateForm(UpdateForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("is_correction") and not cleaned.get("correction_note", "").strip():
+        if cleaned.get("is_correction") and not cleaned.get("correction_note", ""):
             self.add_error("correction_note", "A correction needs a note for readers.")
         return cleaned
 
@@ -278,41 +309,30 @@ class EditUpdateForm(UpdateForm):
 
 
 class RetractForm(forms.Form):
-    reason = forms.CharField(
+    reason = model_field(
+        Update,
+        "retraction_reason",
+        form_class=TrimmedField,
+        required=True,
         label="Why is it retracted?",
-        max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Readers see this in place of the update.",
         error_messages={"required": "Say why the update is retracted; readers see it."},
     )
 
 
-class StoryDetailsForm(forms.Form):
+class StoryDetailsForm(StoryFieldsForm):
     """What readers see at the top of the story. A form may send only some of the fields
     (the headline suffix alone, say); only those are changed."""
 
-    headline = forms.CharField(max_length=200)
-    headline_suffix = forms.CharField(
-        label="Headline suffix",
-        max_length=100,
-        required=False,
-        help_text="Shown in brackets after the headline, e.g. UPDATE: Service restored",
-    )
-    dek = forms.CharField(label="Standfirst", max_length=300, required=False)
-    intro = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text="Markdown."
-    )
-    tags_text = forms.CharField(
-        label="Tags", required=False, max_length=600, help_text="Separated by commas"
-    )
-    bylines_text = BylinesField()
-
     def __init__(self, data=None, *, story: Story, **kwargs):
-        initial = {name: getattr(story, name) for name in ("headline", "headline_suffix", "dek")}
-        initial["intro"] = story.intro
-        initial["tags_text"] = ", ".join(tag.name for tag in story.tags.all())
-        initial["bylines_text"] = [{"name": b.name, "title": b.title} for b in story.bylines.all()]
-        super().__init__(data, initial=initial, **kwargs)
+        initial = {
+            "tags_text": [tag.name for tag in story.tags.all()],
+            "bylines_text": [{"name": b.name, "title": b.title} for b in story.bylines.all()],
+        }
+        # A copy: validation writes the values into the instance, and the page that shows the
+        # errors must still show the story as it is.
+        super().__init__(data, instance=copy(story), initial=initial, **kwargs)
         if data is not None:
             for name in list(self.fields):
                 if name not in data:

@@ -165,6 +165,8 @@ def test_rate_limit_is_per_token(editor, story, settings):
         {"body": "ok", "timestamp": "0001-01-01T00:00:00+05:00"},
         {"body": "ok", "timestamp": "9999-12-31T23:59:59-05:00"},
         {"body": "ok", "timestamp": 1234567890},
+        {"body": "ok", "timestamp": ""},
+        {"body": "ok", "timestamp": "2026-07-26"},
         {"body": "ok", "pinned": "true"},
         {"body": "ok", "key_event": None},
         {"body": "ok", "unexpected": 1},
@@ -184,6 +186,8 @@ def test_strange_values_are_400_never_500(api, story, data):
     [
         {"headline": "x\x00"},
         {"headline": "ok", "slug": "\ud83d"},
+        {"headline": "ok", "slug": ""},
+        {"headline": "ok", "slug": "ok "},
         {"headline": "ok", "tags": ["t" * 61]},
         {"headline": "ok", "tags": ["nul\x00"]},
         {"headline": "ok", "tags": ["x"] * 21},

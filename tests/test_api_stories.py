@@ -1,13 +1,17 @@
 """GET/POST /api/v1/stories and GET/PATCH /api/v1/stories/<slug>."""
 
+import pytest
 from django.core.exceptions import ValidationError
+from django.urls import NoReverseMatch, reverse
 
+from incidents.api import representation
 from incidents.models import Byline, Change, Story, Tag
 from tests.api_support import Api, error_of
 from tests.conftest import make_story
 
 STORY_FIELDS = {
-    "slug", "headline", "headline_suffix", "dek", "intro", "intro_html", "state", "timezone",
+    "slug", "headline", "headline_suffix", "full_headline", "dek", "intro", "intro_html", "state",
+    "timezone",
     "tags", "bylines", "created_at", "published_at", "last_updated_at", "ended_at", "url",
     "feed_url", "export_url", "api_url",
 }  # fmt: skip
@@ -151,7 +155,7 @@ def test_create_story_needs_a_headline(editor):
     assert not Story.objects.exists()
 
 
-def test_create_story_reports_each_bad_field(editor, story):
+def test_create_story_reports_each_bad_field_in_one_answer(editor, story):
     response = Api(editor).post(
         "/stories",
         {
@@ -165,18 +169,14 @@ def test_create_story_reports_each_bad_field(editor, story):
         },
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 400  # a taken slug alone would be a 409
     fields = error_of(response)["fields"]
-    assert set(fields) == {"tags", "bylines", "state", "colour"}  # type problems come first
+    assert set(fields) == {"slug", "timezone", "tags", "bylines", "state", "colour"}
     assert "array of strings" in fields["tags"]
-
-    response = Api(editor).post(
-        "/stories", {"headline": "Dup", "slug": story.slug, "timezone": "Mars/Olympus_Mons"}
-    )
-
-    fields = error_of(response)["fields"]
-    assert fields["slug"] == "Another story already uses this slug."  # with others: a 400
+    assert fields["slug"] == "Another story already uses this slug."
     assert "IANA" in fields["timezone"]
+    assert fields["bylines"] == "Each byline needs a name."
+    assert "archived" in fields["state"]
     assert Story.objects.count() == 1
 
 
@@ -188,20 +188,26 @@ def test_create_story_rejects_a_slug_with_spaces(editor):
 
 
 def test_failed_create_leaves_nothing_half_saved(editor, monkeypatch):
-    def broken(self, people, by=None):
-        raise ValidationError({"bylines": "The byline store is unavailable."})
+    def broken(self, state):
+        raise ValidationError({"state": "The state machine is broken."})
 
-    monkeypatch.setattr(Story, "set_bylines", broken)
+    monkeypatch.setattr(Story, "_apply_state", broken)
 
     response = Api(editor).post(
         "/stories",
-        {"headline": "Half Made", "tags": ["Orphan Tag"], "bylines": [{"name": "Ann"}]},
+        {
+            "headline": "Half Made",
+            "tags": ["Orphan Tag"],
+            "bylines": [{"name": "Ann"}],
+            "state": "live",
+        },
     )
 
     assert response.status_code == 400
-    assert error_of(response)["fields"] == {"bylines": "The byline store is unavailable."}
+    assert error_of(response)["fields"] == {"state": "The state machine is broken."}
     assert not Story.objects.filter(headline="Half Made").exists()
     assert not Tag.objects.filter(name="Orphan Tag").exists()
+    assert not Byline.objects.filter(name="Ann").exists()
 
 
 # --- changing ---------------------------------------------------------------------------------
@@ -286,10 +292,10 @@ def test_patch_of_unknown_story_is_404(editor):
 def test_patch_failing_half_way_rolls_back_earlier_steps(editor, story, monkeypatch):
     sequence = story.sequence
 
-    def broken(self, state, by=None):
+    def broken(self, state):
         raise ValidationError({"state": "The state machine is broken."})
 
-    monkeypatch.setattr(Story, "set_state", broken)
+    monkeypatch.setattr(Story, "_apply_state", broken)
 
     response = Api(editor).patch(
         f"/stories/{story.slug}",
@@ -302,3 +308,58 @@ def test_patch_failing_half_way_rolls_back_earlier_steps(editor, story, monkeypa
     assert [t.name for t in story.tags.all()] == ["Chat", "Outages"]
     assert story.sequence == sequence
     assert not Change.objects.filter(story=story, sequence__gt=sequence).exists()
+
+
+def test_a_missing_url_name_fails_loudly_instead_of_guessing_a_path(rf, story, monkeypatch):
+    def reverse_without_exports(name, **kwargs):
+        if name.startswith("export:"):
+            raise NoReverseMatch(f"'{name}' is not a registered URL name")
+        return reverse(name, **kwargs)
+
+    monkeypatch.setattr(representation, "reverse", reverse_without_exports)
+
+    with pytest.raises(NoReverseMatch):
+        representation.story_summary(rf.get("/api/v1/stories"), story)
+
+
+def test_tags_and_bylines_over_the_models_caps_are_400(editor, story):
+    response = Api(editor).patch(
+        f"/stories/{story.slug}",
+        {
+            "tags": ["t"] * (Story.MAX_TAGS + 1),
+            "bylines": [{"name": "A"}] * (Story.MAX_BYLINES + 1),
+        },
+    )
+
+    assert response.status_code == 400
+    fields = error_of(response)["fields"]
+    assert f"A story has at most {Story.MAX_TAGS} tags" in fields["tags"]
+    assert f"A story has at most {Story.MAX_BYLINES} bylines" in fields["bylines"]
+    assert [t.name for t in story.tags.all()] == ["Chat", "Outages"]
+
+
+def test_timezone_changes_through_the_same_form_as_the_desk(editor, story):
+    response = Api(editor).patch(f"/stories/{story.slug}", {"timezone": "Europe/London"})
+
+    assert response.status_code == 200
+    assert response.json()["timezone"] == "Europe/London"
+    story.refresh_from_db()
+    assert story.timezone == "Europe/London"
+
+
+def test_one_patch_is_one_change_however_many_fields(editor, story):
+    before = story.changes.count()
+
+    response = Api(editor).patch(
+        f"/stories/{story.slug}",
+        {
+            "headline": "Chat Is Back",
+            "tags": ["Chat"],
+            "bylines": [{"name": "A"}],
+            "state": "ended",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.json()["headline"] == "Chat Is Back"
+    assert list(story.changes.values_list("kind", flat=True)[before:]) == [Change.Kind.ENDED]

@@ -3,9 +3,10 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 
-from incidents.models import Change, Revision, Story
+from incidents.models import Change, Revision, Story, Update
 from tests.api_support import Api, error_of
 
 
@@ -143,7 +144,11 @@ def test_bad_fields_are_named(api, story):
     )
 
     assert response.status_code == 400
-    assert set(error_of(response)["fields"]) == {"status_label", "key_event", "timestamp"}
+    fields = error_of(response)["fields"]
+    assert set(fields) == {"status_label", "key_event", "timestamp"}  # all in one answer
+    assert fields["key_event"] == "Must be true or false."
+    assert "panicking" in fields["status_label"]
+    assert "Enter a date and time" in fields["timestamp"]
     assert not story.updates.exists()
 
 
@@ -326,3 +331,102 @@ def test_api_writes_reach_the_live_poll_like_desk_writes(api, story):
     assert "Edited by the bot." in fragment
     kinds = list(story.changes.filter(sequence__gt=since).values_list("kind", flat=True))
     assert kinds == [Change.Kind.PUBLISHED, Change.Kind.EDITED]
+
+
+# --- one rule for every entry point -----------------------------------------------------------
+
+
+def test_publishing_pinned_is_one_change(api, story):
+    before = Change.objects.filter(story=story).count()
+
+    response = _post(api, story, body="Read this first", pinned=True)
+
+    assert response.status_code == 201
+    assert response.json()["pinned"] is True
+    new = Change.objects.filter(story=story).order_by("sequence")[before:]
+    assert [change.kind for change in new] == [Change.Kind.PUBLISHED]
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["1969-12-31T23:59:59Z", "1970-01-01T04:59:00+05:00", "2101-01-01T00:00:00Z",
+     "2100-12-31T23:00:00-05:00", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"],
+)  # fmt: skip
+def test_a_time_outside_the_models_range_is_400_on_the_field(api, story, timestamp):
+    response = _post(api, story, body="Time travel", timestamp=timestamp)
+
+    assert response.status_code == 400
+    assert "between the years 1970 and 2100" in error_of(response)["fields"]["timestamp"]
+    assert not story.updates.exists()
+
+
+@pytest.mark.parametrize("timestamp", ["1970-01-01T00:00:00Z", "2100-12-31T23:59:59Z"])
+def test_the_ends_of_the_models_range_are_accepted(api, story, timestamp):
+    response = _post(api, story, body="At the edge", timestamp=timestamp)
+
+    assert response.status_code == 201
+    assert story.updates.get().timestamp == datetime.fromisoformat(timestamp)
+
+
+def test_an_edit_to_a_time_outside_the_range_is_400(api, story, published):
+    before = published.timestamp
+
+    response = api.patch(
+        f"/stories/{story.slug}/updates/1", {"revision": 1, "timestamp": "2150-01-01T00:00Z"}
+    )
+
+    assert response.status_code == 400
+    assert "timestamp" in error_of(response)["fields"]
+    published.refresh_from_db()
+    assert published.timestamp == before and published.revision == 1
+
+
+def test_a_refusal_by_the_model_is_a_json_403(api, story, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise PermissionDenied("The model says no.")
+
+    monkeypatch.setattr(Story, "publish_update", refuse)
+
+    response = _post(api, story, body="Refused below the view")
+
+    assert response.status_code == 403
+    error = error_of(response)
+    assert error["code"] == "forbidden"
+    assert error["message"] == "The model says no."
+
+
+def test_an_overlong_retraction_reason_is_400(api, story, published):
+    limit = Update._meta.get_field("retraction_reason").max_length
+
+    response = api.delete(f"/stories/{story.slug}/updates/1", {"reason": "x" * (limit + 1)})
+
+    assert response.status_code == 400
+    assert f"at most {limit} characters" in error_of(response)["fields"]["reason"]
+    published.refresh_from_db()
+    assert published.is_published
+
+
+def test_an_overlong_correction_note_is_400(api, story, published):
+    limit = Revision._meta.get_field("correction_note").max_length
+
+    response = api.patch(
+        f"/stories/{story.slug}/updates/1",
+        {"revision": 1, "body": "Fixed", "correction_note": "x" * (limit + 1)},
+    )
+
+    assert response.status_code == 400
+    assert f"at most {limit} characters" in error_of(response)["fields"]["correction_note"]
+    published.refresh_from_db()
+    assert published.revision == 1
+
+
+def test_an_idempotency_key_sent_again_with_another_update_is_409(api, story):
+    key = {"Idempotency-Key": "bot-42"}
+    first = api.post(f"/stories/{story.slug}/updates", {"body": "Once"}, headers=key)
+
+    again = api.post(f"/stories/{story.slug}/updates", {"body": "Something else"}, headers=key)
+
+    assert first.status_code == 201
+    assert again.status_code == 409
+    assert error_of(again)["code"] == "idempotency_conflict"
+    assert list(story.updates.values_list("body", flat=True)) == ["Once"]

@@ -96,7 +96,7 @@ def data(timeline):
 
 def test_json_describes_the_story(data):
     assert data["format"] == "liveblog-story-export"
-    assert data["version"] == 1
+    assert data["version"] == 2
     assert data["exported_at"] == "2026-11-25T17:20:00+00:00"
     story = data["story"]
     assert story["slug"] == "cloudpay-outage"
@@ -137,8 +137,8 @@ def test_json_carries_retraction_notice_not_withdrawn_text(data):
     third = data["story"]["updates"][2]
     assert third["state"] == "retracted"
     assert third["body"] is None and third["html"] is None
-    assert third["retraction"]["reason"] == RETRACTION_REASON
-    assert datetime.fromisoformat(third["retraction"]["retracted_at"]) == at(105)
+    assert third["retraction_reason"] == RETRACTION_REASON
+    assert datetime.fromisoformat(third["retracted_at"]) == at(105)
     assert RETRACTED_BODY not in json.dumps(data)
 
 
@@ -170,3 +170,22 @@ def test_reader_downloads_markdown_and_json(client, timeline):
     assert js["Content-Type"] == "application/json"
     assert js["Content-Disposition"] == 'attachment; filename="cloudpay-outage.json"'
     assert js.json()["story"]["url"] == "http://testserver/stories/cloudpay-outage/"
+
+
+def test_json_export_and_api_share_one_story_and_update_shape(client, timeline, editor):
+    from tests.api_support import Api
+
+    api = Api(editor).get(f"/stories/{timeline.slug}").json()
+    exported = export_data(timeline, base_url=BASE_URL)["story"]
+
+    api_story = set(api) - {"updates", "feed_url", "export_url", "api_url"}
+    assert set(exported) - {"updates", "corrections"} == api_story
+    assert set(exported["updates"][0]) - {"time_display", "anchor"} == set(api["updates"][0])
+    assert exported["headline"] == api["headline"] and exported["tags"] == api["tags"]
+
+
+def test_json_export_shows_updates_as_readers_see_them(timeline):
+    updates = export_data(timeline)["story"]["updates"]
+
+    assert {update["author"] for update in updates} == {None}  # readers never see who typed it
+    assert updates[2]["body"] is None and updates[2]["retraction_reason"] == RETRACTION_REASON

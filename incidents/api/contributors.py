@@ -4,10 +4,12 @@ or take them off, through the same model methods as the desk's contributors pane
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, JsonResponse
 
+from incidents.api.access import story_for_token
 from incidents.api.endpoint import ApiError, api_view
-from incidents.api.payload import Payload
+from incidents.api.payload import Payload, text_problem, validated
 from incidents.models import Contributor
-from incidents.views.api import story_for_token
+
+CONTRIBUTOR_FIELDS = {"username": "text", "can_publish": "boolean"}
 
 
 def contributor_json(contributor: Contributor) -> dict:
@@ -19,11 +21,14 @@ def contributor_json(contributor: Contributor) -> dict:
 
 
 def _person(username: str, field: str = "username"):
-    person = get_user_model().objects.filter(username=username, is_active=True).first()
+    """An active colleague; an unknown one is a 404, as a missing story or update is."""
+    person = None
+    if not text_problem(username):  # a NUL in a path would reach the database otherwise
+        person = get_user_model().objects.filter(username=username, is_active=True).first()
     if person is None:
         raise ApiError(
-            404 if field == "path" else 400,
-            "not_found" if field == "path" else "invalid",
+            404,
+            "not_found",
             f"There is no active newsroom user “{username}”.",
             fields={} if field == "path" else {field: "Unknown username."},
         )
@@ -34,13 +39,13 @@ def _person(username: str, field: str = "username"):
 def contributors(request: HttpRequest, slug: str):
     story = story_for_token(request, slug)
     if request.method == "POST":
-        payload = Payload(request.payload, {"username", "can_publish"})
-        payload.require("username")
-        username = payload.text("username")
-        can_publish = payload.boolean("can_publish")
-        payload.check()
+        payload = Payload(request.payload, CONTRIBUTOR_FIELDS, required=["username"])
+        validated(payload=payload)
+        values = payload.values
         added = story.add_contributor(
-            _person(username), can_publish=bool(can_publish), by=request.user
+            _person(values["username"]),
+            can_publish=values.get("can_publish", False),
+            by=request.user,
         )
         return JsonResponse(contributor_json(added), status=201)
     people = story.contributors.select_related("user").order_by("user__username")
@@ -56,9 +61,8 @@ def contributor(request: HttpRequest, slug: str, username: str):
     if request.method == "DELETE":
         story.remove_contributor(person, by=request.user)
         return JsonResponse({}, status=200)
-    payload = Payload(request.payload, {"can_publish"})
-    payload.require("can_publish")
-    can_publish = payload.boolean("can_publish")
-    payload.check()
-    changed = story.set_contributor_publishing(person, bool(can_publish), by=request.user)
+    payload = Payload(request.payload, {"can_publish": "boolean"}, required=["can_publish"])
+    validated(payload=payload)
+    can_publish = payload.values["can_publish"]
+    changed = story.set_contributor_publishing(person, can_publish, by=request.user)
     return JsonResponse(contributor_json(changed))

@@ -6,38 +6,23 @@ check who acts: editors handle anyone's draft, a reporter only their own.
 
 from django.http import HttpRequest, JsonResponse
 
-from incidents.api.endpoint import ApiError, api_view
+from incidents.api.access import draft_of, story_for_token
+from incidents.api.endpoint import api_view
 from incidents.api.representation import update_json
-from incidents.models import Story, Update
-from incidents.views.api import story_for_token
-
-
-def draft_for_token(request: HttpRequest, slug: str, pk: int) -> tuple[Story, Update]:
-    story = story_for_token(request, slug)
-    draft = story.updates.select_related("author").filter(pk=pk).first()
-    if draft is None:
-        raise ApiError(404, "not_found", f"“{story.slug}” has no draft {pk}.")
-    draft.story = story
-    if not draft.is_draft:
-        raise ApiError(
-            409,
-            "already_published",
-            f"This draft was published as UPDATE {draft.number}; address it by its number.",
-        )
-    return story, draft
 
 
 @api_view("DELETE")
 def draft(request: HttpRequest, slug: str, pk: int):
     """Throw a draft away (published updates are retracted instead)."""
-    _, found = draft_for_token(request, slug, pk)
+    found = draft_of(story_for_token(request, slug), pk)
     found.discard(by=request.user)
     return JsonResponse({}, status=200)
 
 
-@api_view("POST")
+@api_view("POST", body=False)
 def publish_draft(request: HttpRequest, slug: str, pk: int):
-    story, found = draft_for_token(request, slug, pk)
+    story = story_for_token(request, slug)
+    found = draft_of(story, pk)
     found.publish(by=request.user)
     found.refresh_from_db()
     return JsonResponse(update_json(request, found, story))

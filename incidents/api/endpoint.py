@@ -2,7 +2,9 @@
 
 Checks run in this order, so a client always learns about the most basic problem first:
 405 (method), 401 (token), 429 (writes per minute), 413 (size), 415 (content type), 400 (JSON).
-Whatever goes wrong, the answer is `{"error": {"code", "message", "fields"}}` and never HTML.
+Whatever goes wrong, the answer is `{"error": {"code", "message", "fields"}}` and never HTML: a
+model's ValidationError is a 400 naming the fields, and a model method that refuses the token's
+user (PermissionDenied) is a 403 with the method's own message.
 """
 
 import json
@@ -12,7 +14,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -39,6 +41,10 @@ class ApiError(Exception):
         return error_response(self.status, self.code, self.message, self.fields, self.headers)
 
 
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
 def error_response(status, code, message, fields=None, headers=None) -> JsonResponse:
     body = {"error": {"code": code, "message": message, "fields": fields or {}}}
     response = JsonResponse(body, status=status)
@@ -56,9 +62,10 @@ def validation_error(error: ValidationError) -> ApiError:
     return ApiError(400, "invalid", " ".join(error.messages))
 
 
-def api_view(*methods: str, query: tuple[str, ...] = ()):
+def api_view(*methods: str, query: tuple[str, ...] = (), body: bool = True):
     """Wrap a view taking (request, ...) that may read `request.payload` and `request.user`.
     Query parameters other than `query` are refused, so a misspelt filter is not silently ignored.
+    A view with `body=False` (an action such as publishing a draft) may be sent no body at all.
     """
     allowed = tuple(methods)
 
@@ -67,29 +74,36 @@ def api_view(*methods: str, query: tuple[str, ...] = ()):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
             try:
-                if request.method not in allowed:
-                    raise ApiError(
-                        405,
-                        "method_not_allowed",
-                        f"{request.method} is not allowed here; use {', '.join(allowed)}.",
-                        headers={"Allow": ", ".join(allowed)},
-                    )
-                token = _authenticate(request)
-                request.user = token.user
-                request.api_token = token
-                if request.method in WRITE_METHODS:
-                    _count_write(token)
-                _check_query(request, query)
-                request.payload = _read_json(request)
+                _front_door(request, allowed, query, body)
                 return view(request, *args, **kwargs)
             except ApiError as error:
                 return error.response()
             except ValidationError as error:
                 return validation_error(error).response()
+            except PermissionDenied as error:
+                return forbidden(str(error) or "This token's user may not do that.").response()
 
         return wrapper
 
     return decorator
+
+
+def _front_door(request: HttpRequest, allowed: tuple, query: tuple, body: bool) -> None:
+    """Method, token, rate limit, query and body, in the order the module docstring gives."""
+    if request.method not in allowed:
+        raise ApiError(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed here; use {', '.join(allowed)}.",
+            headers={"Allow": ", ".join(allowed)},
+        )
+    token = _authenticate(request)
+    request.user = token.user
+    request.api_token = token
+    if request.method in WRITE_METHODS:
+        _count_write(token)
+    _check_query(request, query)
+    request.payload = _read_json(request, body)
 
 
 def _authenticate(request: HttpRequest) -> ApiToken:
@@ -146,7 +160,7 @@ def _check_query(request: HttpRequest, known: tuple[str, ...]) -> None:
         )
 
 
-def _read_json(request: HttpRequest) -> dict:
+def _read_json(request: HttpRequest, expected: bool = True) -> dict:
     if request.method not in WRITE_METHODS:
         return {}
     try:
@@ -155,7 +169,7 @@ def _read_json(request: HttpRequest) -> dict:
         raise ApiError(400, "bad_request", "The Content-Length header is not a number.") from None
     if declared > MAX_BODY_BYTES:
         raise _too_large(declared)
-    if declared == 0 and request.method == "DELETE":
+    if declared == 0 and (request.method == "DELETE" or not expected):
         return {}
     if request.content_type != "application/json":
         raise ApiError(
@@ -209,3 +223,12 @@ def _json_type(value) -> str:
     if value is None:
         return "null"
     return "a number"
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, path: str = ""):
+    """Anything else under /api/v1/ answers in JSON too."""
+    message = f"There is nothing at /api/v1/{path}."
+    if path.endswith("/"):
+        message += f" API paths have no trailing slash: try /api/v1/{path.rstrip('/')}."
+    return error_response(404, "not_found", message)

@@ -1,148 +1,31 @@
-"""Reads the fields of a decoded JSON body, with one clear message per bad field.
+"""The fields of a decoded JSON body: JSON types here, every other rule in the desk's forms.
 
-JSON can carry what the database cannot hold (NUL characters, lone surrogates, times that overflow
-once converted to UTC or to a story's zone), so every string and time is checked here before a
-model method sees it: bad input becomes a 400 naming the field, never a 500. The limits here are
-the ones incidents/openapi.py documents.
+`Payload` checks only what JSON can get wrong and a form cannot see: a number where a string
+belongs, an object where a list belongs, NUL characters and lone surrogates (which the database
+cannot hold). Limits, choices, time ranges and required text are the forms' (incidents/forms.py),
+which read them from the model; `validated()` runs the forms and turns their errors, with the
+payload's, into the API's error envelope under the field names the API documents.
 """
 
-from datetime import datetime
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms import Form
 
-from incidents import timefmt
 from incidents.api.endpoint import ApiError
 
-
-class Payload:
-    def __init__(self, data: dict, allowed: set[str]):
-        self.data = data
-        self.errors: dict[str, str] = {}
-        for name in data:
-            if name not in allowed:
-                self.errors[name] = f"Unknown field; expected one of {', '.join(sorted(allowed))}."
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.data
-
-    def require(self, name: str) -> None:
-        if name not in self.data:
-            self.errors[name] = "This field is required."
-
-    def _fail(self, name: str, message: str) -> None:
-        self.errors.setdefault(name, message)
-
-    def text(self, name: str, *, max_length: int | None = None) -> str | None:
-        if name not in self.data:
-            return None
-        value = self.data[name]
-        if not isinstance(value, str):
-            self._fail(name, "Must be a string.")
-            return None
-        problem = text_problem(value)
-        if problem:
-            self._fail(name, problem)
-            return None
-        if max_length is not None and len(value) > max_length:
-            self._fail(name, f"At most {max_length:,} characters; this has {len(value):,}.")
-            return None
-        return value
-
-    def boolean(self, name: str) -> bool | None:
-        if name not in self.data:
-            return None
-        value = self.data[name]
-        if not isinstance(value, bool):
-            self._fail(name, "Must be true or false.")
-            return None
-        return value
-
-    def integer(self, name: str, *, minimum: int = 0) -> int | None:
-        if name not in self.data:
-            return None
-        value = self.data[name]
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # JSON does not tell 1.0 from 1
-        if not isinstance(value, int) or isinstance(value, bool):
-            self._fail(name, "Must be a whole number.")
-            return None
-        if value < minimum:
-            self._fail(name, f"Must be at least {minimum}.")
-            return None
-        return value
-
-    def choice(self, name: str, choices) -> str | None:
-        value = self.text(name)
-        if value is not None and value not in choices:
-            self._fail(name, f"Must be one of: {', '.join(repr(c) for c in choices)}.")
-            return None
-        return value
-
-    def timestamp(self, name: str, zone_name: str) -> datetime | None:
-        """An ISO 8601 time. Without an offset it means the story's local time."""
-        value = self.text(name)
-        if value is None:
-            return None
-        moment = parse_timestamp(value, zone_name)
-        if moment is None:
-            self._fail(name, "Must be an ISO 8601 date and time, e.g. 2026-07-26T11:40:00-04:00.")
-        return moment
-
-    def text_list(self, name: str, *, max_items: int, max_length: int) -> list[str] | None:
-        if name not in self.data:
-            return None
-        values = self.data[name]
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            self._fail(name, "Must be an array of strings.")
-            return None
-        if len(values) > max_items:
-            self._fail(name, f"At most {max_items} items.")
-            return None
-        for value in values:
-            problem = text_problem(value)
-            if not problem and len(value) > max_length:
-                problem = f"Each item has at most {max_length} characters."
-            if problem:
-                self._fail(name, problem)
-                return None
-        return values
-
-    def bylines(self, name: str, *, max_items: int = 10) -> list[dict] | None:
-        if name not in self.data:
-            return None
-        values = self.data[name]
-        message = 'Must be an array of objects like {"name": "Dana Reyes", "title": "Editor"}.'
-        if not isinstance(values, list):
-            self._fail(name, message)
-            return None
-        if len(values) > max_items:
-            self._fail(name, f"At most {max_items} bylines.")
-            return None
-        people = []
-        for value in values:
-            if not isinstance(value, dict) or set(value) - {"name", "title"}:
-                self._fail(name, message)
-                return None
-            person = {"name": value.get("name"), "title": value.get("title", "")}
-            for key, limit in (("name", 120), ("title", 160)):
-                item = person[key]
-                problem = "" if isinstance(item, str) else message
-                problem = problem or text_problem(item)
-                if not problem and len(item) > limit:
-                    problem = f"A byline {key} has at most {limit} characters."
-                if not problem and key == "name" and not item.strip():
-                    problem = "Each byline needs a name."
-                if problem:
-                    self._fail(name, problem)
-                    return None
-            people.append({"name": person["name"].strip(), "title": person["title"].strip()})
-        return people
-
-    def check(self) -> None:
-        if self.errors:
-            raise ApiError(400, "invalid", "Some fields need attention.", fields=self.errors)
+# The forms' field names that the API spells differently.
+API_NAMES = {
+    "tags_text": "tags",
+    "bylines_text": "bylines",
+    "idempotency_key": "Idempotency-Key",
+}
+INVALID = "Some fields need attention."
+BYLINE_SHAPE = 'Must be an array of objects like {"name": "Dana Reyes", "title": "Editor"}.'
 
 
-def text_problem(value: str) -> str:
-    """Why a string cannot be stored, or ''."""
+def text_problem(value) -> str:
+    """Why a value cannot be stored as text, or ''."""
+    if not isinstance(value, str):
+        return "Must be a string."
     if "\x00" in value:
         return "Must not contain NUL characters."
     try:
@@ -152,18 +35,100 @@ def text_problem(value: str) -> str:
     return ""
 
 
-def parse_timestamp(value: str, zone_name: str) -> datetime | None:
-    """An ISO 8601 date and time between the years 1000 and 2999, or None."""
-    # RFC 3339 allows a lower-case "t" and "z"; Python's parser wants them upper-case.
-    text = value.strip().replace("t", "T").replace("z", "Z")
-    if len(text) < 16 or text[10] not in "T ":  # a date alone is not a moment
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if not 1000 <= moment.year <= 2999:  # leaves room to show it in any timezone
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timefmt.zone(zone_name))
-    return moment
+def filled_problem(value) -> str:
+    """Text that must say something: where a desk form reads an empty box as "not given", the
+    API reads only a missing field that way."""
+    if value == "":
+        return "Must not be empty; to leave it unset, leave the field out."
+    return text_problem(value)
+
+
+def boolean_problem(value) -> str:
+    return "" if isinstance(value, bool) else "Must be true or false."
+
+
+def integer_problem(value) -> str:
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    return "" if whole and not isinstance(value, bool) else "Must be a whole number."
+
+
+def strings_problem(values) -> str:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return "Must be an array of strings."
+    return next(filter(None, map(text_problem, values)), "")
+
+
+def people_problem(values) -> str:
+    """An array of {"name": "...", "title": "..."}, the title optional."""
+    if not isinstance(values, list) or not all(_is_person(v) for v in values):
+        return BYLINE_SHAPE
+    return next(filter(None, (text_problem(t) for v in values for t in v.values())), "")
+
+
+def _is_person(value) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("name"), str)
+        and isinstance(value.get("title", ""), str)
+        and not set(value) - {"name", "title"}
+    )
+
+
+KINDS = {
+    "text": text_problem,
+    "filled": filled_problem,
+    "boolean": boolean_problem,
+    "integer": integer_problem,
+    "strings": strings_problem,
+    "people": people_problem,
+}
+# JSON does not tell 1.0 from 1; a byline's title may be left out.
+READ = {
+    "integer": int,
+    "people": lambda values: [{"name": v["name"], "title": v.get("title", "")} for v in values],
+}
+
+
+class Payload:
+    """A JSON body and the fields it may carry, {name: kind}; `errors` names each misfit."""
+
+    def __init__(self, data: dict, fields: dict[str, str], *, required=()):
+        self.errors: dict[str, str] = {}
+        self.values: dict = {}
+        for name in data:
+            if name not in fields:
+                self.errors[name] = f"Unknown field; expected one of {', '.join(sorted(fields))}."
+        for name in required:
+            if name not in data:
+                self.errors[name] = "This field is required."
+        for name, kind in fields.items():
+            if name in data and name not in self.errors:
+                problem = KINDS[kind](data[name])
+                if problem:
+                    self.errors[name] = problem
+                else:
+                    self.values[name] = READ.get(kind, lambda value: value)(data[name])
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+
+def form_errors(*forms: Form | None) -> dict[str, str]:
+    """Every field error of the forms, named as the API names the fields."""
+    fields = {}
+    for form in forms:
+        if form is not None and not form.is_valid():
+            for name, messages in form.errors.items():
+                fields[API_NAMES.get(name, name)] = " ".join(messages)
+    return fields
+
+
+def validated(*forms: Form | None, payload: Payload | None = None) -> list[dict]:
+    """The forms' cleaned data, or a 400 naming each field that needs attention: in one answer,
+    the payload's type problems (which a form, missing the value, would only call "required")
+    and the forms' own findings on everything else."""
+    fields = {**form_errors(*forms), **(payload.errors if payload else {})}
+    if fields:
+        general = fields.pop(NON_FIELD_ERRORS, "")
+        raise ApiError(400, "invalid", general or INVALID, fields=fields)
+    return [form.cleaned_data if form is not None else {} for form in forms]

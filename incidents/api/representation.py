@@ -1,41 +1,75 @@
-"""Stories and updates as the API shows them. Times are ISO 8601 in the story's timezone."""
+"""Stories and updates as plain data: one shape for the JSON API and the JSON export.
 
-from datetime import UTC
+The two differ in three things, each an argument rather than a second copy of the dicts: how a
+time is written (the API in the story's zone, the export in UTC), the addresses (absolute on this
+server, or under the export's base URL), and whose view it is (the desk's, which keeps a retracted
+update's text and its author; or readers', which shows only what the article page shows).
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from incidents import timefmt
 from incidents.models import Story, Update
 
-
-def _absolute(request: HttpRequest, name: str, kwargs: dict, fallback: str) -> str:
-    """The export and feed views belong to another area; should their URL names ever go, the
-    API still answers with the paths issue 5 documents rather than failing."""
-    try:
-        path = reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        path = fallback
-    return request.build_absolute_uri(path)
+TimeFormat = Callable[[datetime], str]
 
 
-def _time(moment, story: Story) -> str | None:
-    """In the story's zone; in UTC where that zone's offset then was not whole minutes (local
-    mean time before 1900), which RFC 3339 cannot write."""
-    if moment is None:
-        return None
-    local = moment.astimezone(timefmt.zone(story.timezone))
-    offset = local.utcoffset()
-    if offset is not None and offset.total_seconds() % 60:
-        local = moment.astimezone(UTC)
-    return local.isoformat()
+def utc_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
-def story_summary(request: HttpRequest, story: Story) -> dict:
+def story_time(story: Story) -> TimeFormat:
+    """ISO 8601 in the story's zone; in UTC where that zone's offset then was not whole minutes
+    (Liberia's until 1972, say), which RFC 3339 cannot write."""
+    zone = timefmt.zone(story.timezone)
+
+    def written(moment: datetime) -> str:
+        local = moment.astimezone(zone)
+        offset = local.utcoffset()
+        if offset is not None and offset.total_seconds() % 60:
+            local = moment.astimezone(UTC)
+        return local.isoformat()
+
+    return written
+
+
+def _or_none(time: TimeFormat, moment: datetime | None) -> str | None:
+    return time(moment) if moment else None
+
+
+def update_data(update: Update, *, time: TimeFormat, url: str | None, readers=False) -> dict:
+    withdrawn = readers and update.is_retracted  # readers see the notice, not the text
+    edited = update.edited_at if not readers or update.was_edited else None
+    author = None if readers else update.author
+    return {
+        "number": update.number,
+        "state": update.state,
+        "body": None if withdrawn else update.body,
+        "html": None if withdrawn else update.body_html,
+        "timestamp": time(update.timestamp),
+        "status_label": update.status_label,
+        "key_event": update.key_event,
+        "pinned": update.pinned,
+        "revision": update.revision,
+        "published_at": _or_none(time, update.published_at),
+        "edited_at": _or_none(time, edited),
+        "retracted_at": _or_none(time, update.retracted_at),
+        "retraction_reason": update.retraction_reason,
+        "author": (author.get_full_name() or author.get_username()) if author else None,
+        "url": url,
+    }
+
+
+def story_data(story: Story, *, time: TimeFormat, url: str | None) -> dict:
     return {
         "slug": story.slug,
         "headline": story.headline,
         "headline_suffix": story.headline_suffix,
+        "full_headline": story.full_headline,
         "dek": story.dek,
         "intro": story.intro,
         "intro_html": story.intro_html,
@@ -43,22 +77,31 @@ def story_summary(request: HttpRequest, story: Story) -> dict:
         "timezone": story.timezone,
         "tags": [tag.name for tag in story.tags.all()],
         "bylines": [{"name": b.name, "title": b.title} for b in story.bylines.all()],
-        "created_at": _time(story.created_at, story),
-        "published_at": _time(story.published_at, story),
-        "last_updated_at": _time(story.last_updated_at, story),
-        "ended_at": _time(story.ended_at, story),
-        "url": request.build_absolute_uri(story.get_absolute_url()),
-        "feed_url": _absolute(
-            request, "export:story_atom", {"slug": story.slug}, f"/stories/{story.slug}/feed.atom"
-        ),
-        "export_url": _absolute(
-            request,
-            "export:story",
-            {"slug": story.slug, "fmt": "html"},
-            f"/stories/{story.slug}/export.html",
-        ),
-        "api_url": request.build_absolute_uri(reverse("api:story", kwargs={"slug": story.slug})),
+        "created_at": time(story.created_at),
+        "published_at": _or_none(time, story.published_at),
+        "last_updated_at": time(story.last_updated_at),
+        "ended_at": _or_none(time, story.ended_at),
+        "url": url,
     }
+
+
+# --- as the API shows them ----------------------------------------------------------------
+
+
+def _absolute(request: HttpRequest, name: str, **kwargs) -> str:
+    return request.build_absolute_uri(reverse(name, kwargs=kwargs))
+
+
+def story_summary(request: HttpRequest, story: Story) -> dict:
+    data = story_data(
+        story,
+        time=story_time(story),
+        url=request.build_absolute_uri(story.get_absolute_url()),
+    )
+    data["feed_url"] = _absolute(request, "export:story_atom", slug=story.slug)
+    data["export_url"] = _absolute(request, "export:story", slug=story.slug, fmt="html")
+    data["api_url"] = _absolute(request, "api:story", slug=story.slug)
+    return data
 
 
 def story_json(request: HttpRequest, story: Story) -> dict:
@@ -77,21 +120,5 @@ def _numbered_first(updates):
 
 def update_json(request: HttpRequest, update: Update, story: Story) -> dict:
     update.story = story
-    author = update.author
-    return {
-        "number": update.number,
-        "body": update.body,
-        "html": update.body_html,
-        "timestamp": _time(update.timestamp, story),
-        "status_label": update.status_label,
-        "key_event": update.key_event,
-        "pinned": update.pinned,
-        "state": update.state,
-        "revision": update.revision,
-        "published_at": _time(update.published_at, story),
-        "edited_at": _time(update.edited_at, story),
-        "retracted_at": _time(update.retracted_at, story),
-        "retraction_reason": update.retraction_reason,
-        "author": (author.get_full_name() or author.get_username()) if author else None,
-        "url": request.build_absolute_uri(update.get_absolute_url()) if update.number else None,
-    }
+    url = request.build_absolute_uri(update.get_absolute_url()) if update.number else None
+    return update_data(update, time=story_time(story), url=url)

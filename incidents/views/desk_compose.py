@@ -89,7 +89,12 @@ def _preview_update(request: HttpRequest, story: Story, body: str) -> Update:
     """An unsaved update as it would look: the edited update's number and time, or the next.
     A time or status the model would refuse raises its ValidationError."""
     form = UpdateForm(request.POST, story=story)
-    form.is_valid()  # only for the cleaned time and status; the body was judged by the caller
+    if not form.is_valid():  # the body was judged by the caller; a time or status is said here
+        wrong = [
+            message for name, found in form.errors.items() if name != "body" for message in found
+        ]
+        if wrong:
+            raise ValidationError(wrong)
     data = form.cleaned_data
     check_update_fields(timestamp=data.get("timestamp"), status_label=data.get("status_label"))
     pk = request.POST.get("update", "")

@@ -83,7 +83,7 @@ def _save_details(request: HttpRequest, story: Story, form: StoryDetailsForm) ->
     objections on the form, if it refuses the input."""
     details = dict(form.cleaned_data)
     if "tags_text" in details:
-        details["tags"] = details.pop("tags_text").split(",")
+        details["tags"] = details.pop("tags_text")  # a list: a tag name may hold a comma
     if "bylines_text" in details:
         details["bylines"] = details.pop("bylines_text")
     revised = model_call(form, story.revise, by=request.user, field_names=MODEL_TO_FORM, **details)
