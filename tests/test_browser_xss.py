@@ -37,6 +37,7 @@ from playwright.sync_api import expect
 
 from incidents.export import export_html
 from incidents.models import Update
+from incidents.rendering import markdown_problem
 from tests.conftest import PASSWORD, make_story
 from tests.live_server import Server
 from tests.test_rendering_xss import EXPECTED_ATTRIBUTES, EXPECTED_TAGS, MARKDOWN, RAW_HTML
@@ -71,8 +72,21 @@ RETRACTION = '<script>alert("retraction")</script><img src=x onerror=alert(1)> W
 CORRECTION = "<img src=x onerror=alert(\"correction\")></li><script>alert('note')</script>"
 INTRO = "\n\n".join(source for _, source in VECTORS[:12] + MARKDOWN[:12])
 
-COMPOUND = "\n\n".join(source for _, source in VECTORS)
-COMPOUND_EDITED = "\n\n".join(source for _, source in reversed(VECTORS))
+
+def _as_much_as_one_update_takes(sources: list[str]) -> list[str]:
+    """The longest run of vectors that one update may hold: the model refuses Markdown too
+    costly to render, and every vector is published on its own as well."""
+    taken = []
+    for source in sources:
+        if markdown_problem("\n\n".join([*taken, source])):
+            break
+        taken.append(source)
+    return taken
+
+
+COMPOUND_SOURCES = _as_much_as_one_update_takes([source for _, source in VECTORS])
+COMPOUND = "\n\n".join(COMPOUND_SOURCES)
+COMPOUND_EDITED = "\n\n".join(reversed(COMPOUND_SOURCES))
 # How a browser's HTML parser hands text back (in a <textarea>, for one).
 PARSED = str.maketrans({"\r": "\n", "\x00": "\ufffd"})
 
@@ -548,7 +562,7 @@ def test_no_vector_runs_on_the_desk(recorders, server, xss_story, editor, bypass
 
     # The revision history shows both Markdown sources, as text.
     page.goto(f"{server.url}{desk}updates/{compound.pk}/history/")
-    assert_shows_as_text(page, ".history", CORRECTION, VECTORS[0][1], VECTORS[-1][1])
+    assert_shows_as_text(page, ".history", CORRECTION, COMPOUND_SOURCES[0], COMPOUND_SOURCES[-1])
     run_and_audit(page, recorder, server.url, "revision history")
 
     # The retract confirmation quotes the update's rendered body.

@@ -22,6 +22,7 @@ class Cast:
     published: object  # UPDATE 1, by the editor
     draft: object  # a draft by the reporter
     own_draft: object  # a draft by the publisher
+    pinned: object  # UPDATE 2, pinned by the editor
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +47,7 @@ def cast(story, editor, reporter, outsider):
         published=story.publish_update("Engineers are investigating.", by=editor),
         draft=story.save_draft("Rory's draft: it is back.", by=reporter),
         own_draft=story.save_draft("Pat's draft: still down.", by=publisher),
+        pinned=story.publish_update("Read this first.", by=editor, pinned=True),
     )
 
 
@@ -114,6 +116,10 @@ def _actions(cast: Cast) -> dict[str, Action]:
             (f"updates/{one.pk}/pin/", {"pinned": "1"}),
             ("PATCH", "/updates/1", {"revision": 1, "pinned": True}),
         ),
+        "unpin": Action(
+            (f"updates/{cast.pinned.pk}/pin/", {"pinned": "0"}),
+            ("PATCH", "/updates/2", {"revision": 1, "pinned": False}),
+        ),
         "suffix": Action(
             ("details/", {"headline_suffix": "UPDATE: It's Back"}),
             ("PATCH", "", {"headline_suffix": "UPDATE: It's Back"}),
@@ -163,6 +169,7 @@ EXPECTED = {
     "correction": EDITORS,
     "retract": EDITORS,
     "pin": EDITORS,
+    "unpin": EDITORS,
     "suffix": EDITORS,
     "details": EDITORS,
     "tags": EDITORS,
