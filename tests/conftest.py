@@ -93,6 +93,16 @@ def outsider(other_story):
     return user
 
 
+@pytest.fixture
+def asgi():
+    """The project's ASGI application in this process, for streams and polls (live tests)."""
+    from tests.live_server import AsgiClient
+
+    client = AsgiClient()
+    yield client
+    client.close()
+
+
 # --- the browser harness ------------------------------------------------------------------
 
 

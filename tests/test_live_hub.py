@@ -12,16 +12,8 @@ from incidents.live.changes import Batch
 from incidents.live.events import Event, encode_frame
 from incidents.live.heads import StoryHead
 from incidents.live.hub import CLOSED, Hub
-from tests.live_server import AsgiClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def asgi():
-    client = AsgiClient()
-    yield client
-    client.close()
 
 
 def stream_of(asgi, story):

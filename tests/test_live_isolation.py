@@ -10,16 +10,8 @@ import pytest
 
 from incidents.live import events as live_events
 from incidents.live import hub as live_hub
-from tests.live_server import AsgiClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def asgi():
-    client = AsgiClient()
-    yield client
-    client.close()
 
 
 def events_url(story):

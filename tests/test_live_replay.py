@@ -5,16 +5,8 @@ database, carries text that was since retracted or edited."""
 import pytest
 
 from incidents.live.heads import forget_story_heads
-from tests.live_server import AsgiClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def asgi():
-    client = AsgiClient()
-    yield client
-    client.close()
 
 
 def events_url(story, cursor):

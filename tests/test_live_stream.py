@@ -3,16 +3,8 @@
 import pytest
 
 from tests.conftest import make_story
-from tests.live_server import AsgiClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def asgi():
-    client = AsgiClient()
-    yield client
-    client.close()
 
 
 def events_url(story, **query):
