@@ -86,6 +86,14 @@ def reporter(story):
 
 
 @pytest.fixture
+def publisher(story):
+    """A reporter on `story` whom an editor allowed to publish."""
+    user = make_user("pat", first_name="Pat", last_name="Publisher")
+    Contributor.objects.create(story=story, user=user, can_publish=True)
+    return user
+
+
+@pytest.fixture
 def outsider(other_story):
     """A reporter who contributes only to another story."""
     user = make_user("olive", first_name="Olive", last_name="Outsider")

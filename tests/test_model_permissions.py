@@ -5,16 +5,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
-from incidents.models import Change, Contributor, Story, Update
-from tests.conftest import make_user
-
-
-@pytest.fixture
-def publisher(story):
-    """A reporter on `story` whom an editor allowed to publish."""
-    user = make_user("pat", first_name="Pat", last_name="Publisher")
-    Contributor.objects.create(story=story, user=user, can_publish=True)
-    return user
+from incidents.models import Change, Story, Update
 
 
 @pytest.fixture

@@ -32,9 +32,7 @@ def _quick_passwords(settings):
 
 
 @pytest.fixture
-def cast(story, editor, reporter, outsider):
-    publisher = make_user("pat", first_name="Pat", last_name="Publisher")
-    Contributor.objects.create(story=story, user=publisher, can_publish=True)
+def cast(story, editor, publisher, reporter, outsider):
     return Cast(
         story=story,
         people={
