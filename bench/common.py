@@ -16,6 +16,9 @@ SQLITE_PATH = Path(tempfile.gettempdir()) / "liveblog-bench.sqlite3"
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/liveblog_bench"
 )
+# The product as `make serve` runs it, and the bare-Django baseline (bench/bare.py).
+PRODUCT_APP = "liveblog.asgi:application"
+BARE_APP = "bench.bare_asgi:application"
 
 
 def database_url(kind: str) -> str:
@@ -30,7 +33,8 @@ def raise_open_files() -> int:
 
 
 def server_env(url: str, **extra) -> dict:
-    """Production-like settings: DEBUG off, one log line per request switched off."""
+    """The project's settings as in production: DEBUG off, one log line per request switched
+    off, plain HTTP on loopback."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -40,7 +44,7 @@ def server_env(url: str, **extra) -> dict:
         "LOG_LEVEL": "WARNING",
         "SECURE_SSL_REDIRECT": "0",
         "STATIC_MANIFEST": "0",
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SETTINGS_MODULE": "liveblog.settings",
     }
     env.update(extra)
     return env
@@ -84,14 +88,21 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, **env):
+    """One uvicorn process on a free port. The product and the bare baseline are served by the
+    same command with the same flags; uvicorn picks its event loop and HTTP parser itself
+    (uvloop and httptools when installed), the same for both."""
+
+    def __init__(self, url: str, *, app: str = PRODUCT_APP, **env):
         self.port = free_port()
+        self.app = app
         self.env = server_env(url, **env)
+        if app == BARE_APP:
+            self.env["DJANGO_SETTINGS_MODULE"] = "bench.bare"
         self.process = None
 
     def start(self) -> "Server":
         command = [
-            PYTHON, "-m", "uvicorn", "liveblog.asgi:application",
+            PYTHON, "-m", "uvicorn", self.app,
             "--host", "127.0.0.1", "--port", str(self.port),
             "--no-access-log", "--log-level", "warning",
             "--backlog", "4096", "--timeout-graceful-shutdown", "1",
@@ -99,6 +110,8 @@ class Server:
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.app} exited with {self.process.returncode}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return self
