@@ -1,5 +1,7 @@
-"""`make bench`: the reader's paths against bare Django (issue 11), replay isolation, the article
-page and Markdown rendering, measured on this machine.
+"""`make bench`: the reader's paths against bare Django, replay, article and render times.
+
+The product against a bare-Django baseline (issue 11), then replay isolation, the article page and
+Markdown rendering, measured on this machine.
 
     .venv/bin/python bench/run.py                      # everything (about 15 minutes)
     .venv/bin/python bench/run.py --readers 2000 --databases sqlite --skip-replay --skip-article
@@ -379,7 +381,7 @@ def main():
         f"Python {info['python']}; server stack: {server_stack()}; SQLite "
         f"{sqlite3.sqlite_version}; {postgres_version()}; open files limit {open_files}. "
         f"Load generators on the same machine, each a process of its own: "
-        f"{wrk_version() if has_wrk else 'wrk not installed'} for requests per second, one "
+        f"{wrk_version() if has_wrk else 'no wrk'} for requests per second, one "
         f"asyncio process for the streams. This run took {minutes:.1f} minutes."
     )
     print()
