@@ -1,5 +1,6 @@
 """Shared by the benchmark scenarios: databases, server processes, memory readings."""
 
+import atexit
 import os
 import platform
 import resource
@@ -12,7 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-SQLITE_PATH = Path(tempfile.gettempdir()) / "liveblog-bench.sqlite3"
+# One file per scenario process, so that two benchmarks on one machine never share a database.
+SQLITE_PATH = Path(tempfile.gettempdir()) / f"liveblog-bench-{os.getpid()}.sqlite3"
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/liveblog_bench"
 )
@@ -23,6 +25,11 @@ BARE_APP = "bench.bare_asgi:application"
 
 def database_url(kind: str) -> str:
     return f"sqlite:///{SQLITE_PATH}" if kind == "sqlite" else POSTGRES_URL
+
+
+def remove_sqlite() -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
 
 
 def raise_open_files() -> int:
@@ -54,8 +61,8 @@ def fresh_database(kind: str) -> str:
     """An empty, migrated database for one scenario."""
     url = database_url(kind)
     if kind == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        remove_sqlite()
+        atexit.register(remove_sqlite)
     else:
         import psycopg
 
@@ -112,12 +119,26 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.app} exited with {self.process.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.1)
+            if self.listening():
+                return self
+            time.sleep(0.1)
         raise RuntimeError("server did not start")
+
+    def listening(self) -> bool:
+        """Whether this process listens on the port. Answering a connection is not proof: the
+        free port may have been taken meanwhile by another program on the machine."""
+        wanted = f":{self.port:04X}"
+        with open("/proc/net/tcp") as table:
+            inodes = {
+                f"socket:[{fields[9]}]"
+                for fields in (line.split() for line in table)
+                if fields[1].endswith(wanted) and fields[3] == "0A"  # LISTEN
+            }
+        fds = Path(f"/proc/{self.process.pid}/fd")
+        try:
+            return any(os.readlink(fd) in inodes for fd in fds.iterdir())
+        except OSError:  # an fd closed while we looked
+            return False
 
     def rss_mb(self) -> float:
         with open(f"/proc/{self.process.pid}/status") as status:

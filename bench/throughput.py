@@ -25,7 +25,9 @@ import re
 import shutil
 import statistics
 import subprocess
+import urllib.error
 import urllib.request
+from email.message import Message
 from pathlib import Path
 
 from bench.common import BARE_APP, Server, fresh_database, raise_open_files, setup_django
@@ -56,14 +58,15 @@ def wrk(port: int, path: str, status: int, seconds: float, connections: int, hea
     }
 
 
-def fetch(port: int, path: str, headers: dict | None = None) -> tuple[int, dict]:
+def fetch(port: int, path: str, headers: dict | None = None) -> tuple[int, Message]:
+    """The status and headers (names in any case) of one GET."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
             response.read()
-            return response.status, dict(response.headers)
+            return response.status, response.headers
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers)
+        return error.code, error.headers
 
 
 def prepare(db: str, updates: int):
@@ -86,9 +89,9 @@ def targets(product: Server, bare: Server, story) -> dict:
     poll = f"/stories/{story.slug}/updates?since={story.sequence}"
     article = story.get_absolute_url()
     status, headers = fetch(product.port, poll)
-    if status != 200 or "ETag" not in headers:
+    if status != 200 or headers.get("ETag") is None:
         raise RuntimeError(f"the poll answered {status} without an ETag")
-    if_none_match = f"If-None-Match: {headers['ETag']}"
+    if_none_match = f"If-None-Match: {headers.get('ETag')}"
     checks = {
         "bare": (bare.port, "/hello", 200, ()),
         "poll": (product.port, poll, 304, (if_none_match,)),
