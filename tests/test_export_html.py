@@ -258,26 +258,6 @@ def test_nu_checker_catches_invalid_html(tmp_path):
     assert "error" in result.stdout.lower()
 
 
-@pytest.mark.browser
-def test_export_opened_from_disk_requests_nothing_but_itself(html, tmp_path, page):
-    path = tmp_path / "story.html"
-    path.write_text(html, encoding="utf-8")
-    requested = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    assert requested == [path.as_uri()]
-    assert page.title().startswith("CloudPay Outage Takes Down Checkout")
-    # The inline stylesheet applies: a key event carries its red rule.
-    border = page.eval_on_selector("#update-2", "el => getComputedStyle(el).borderLeftStyle")
-    assert border == "solid"
-    page.click("a[href='#update-3']")
-    assert page.url.endswith("#update-3")
-
-
-# --- downloads --------------------------------------------------------------------------------
-
-
 def export_url(story, fmt="html"):
     return reverse("export:story", kwargs={"slug": story.slug, "fmt": fmt})
 
@@ -338,3 +318,25 @@ def test_unknown_story_or_format_is_404(client, timeline):
 
 def test_export_download_rejects_post(client, timeline):
     assert client.post(export_url(timeline)).status_code == 405
+
+
+# Last in the module: while the module's browser is open, Playwright keeps an event loop marked
+# running in this thread, and the test client cannot serve the async article view after it.
+@pytest.mark.browser
+def test_export_opened_from_disk_requests_nothing_but_itself(html, tmp_path, page):
+    path = tmp_path / "story.html"
+    path.write_text(html, encoding="utf-8")
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    assert requested == [path.as_uri()]
+    assert page.title().startswith("CloudPay Outage Takes Down Checkout")
+    # The inline stylesheet applies: a key event carries its red rule.
+    border = page.eval_on_selector("#update-2", "el => getComputedStyle(el).borderLeftStyle")
+    assert border == "solid"
+    page.click("a[href='#update-3']")
+    assert page.url.endswith("#update-3")
+
+
+# --- downloads --------------------------------------------------------------------------------

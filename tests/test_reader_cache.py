@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from incidents.caching import forget_reader_pages
 from incidents.views import reader
 
 ET = ZoneInfo("America/New_York")
@@ -172,6 +173,9 @@ def test_the_end_of_coverage_shows_at_once_in_the_header(client, story, updates,
 
 def test_new_templates_are_rendered_afresh(client, story, updates, monkeypatch):
     page(client, story)
+    # A deploy: new processes (which remember no page yet) with new templates, and the old
+    # rendering still in the cache they share (Redis).
+    forget_reader_pages()
     monkeypatch.setattr(reader, "_templates_version", lambda: "a-deploy-later")
 
     assert "incidents_update" in queried_tables(client, story)
