@@ -3,10 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from incidents.views.accounts import login
+from incidents.views.favicon import favicon
 from incidents.views.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/login/", login, name="login"),
     # No password reset by email: an administrator sets a new password in the admin, or with
