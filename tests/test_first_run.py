@@ -310,3 +310,14 @@ def test_local_files_stay_out_of_git():
     )
 
     assert ignored.stdout.split() == [".env", ".schemathesis/", "db.sqlite3"]
+
+
+def test_the_readme_shows_manage_py_commands_as_they_run_from_the_checkout():
+    from django.core.management import get_commands
+
+    readme = (ROOT / "README.md").read_text()
+    shown = re.findall(r"([^\s`]*python) manage\.py (\w+)", readme)
+
+    assert {"changepassword", "issue_token", "export_story", "load_demo"} <= {c for _, c in shown}
+    assert {python for python, _ in shown} == {".venv/bin/python"}
+    assert {command for _, command in shown} <= set(get_commands())
