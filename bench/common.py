@@ -1,5 +1,6 @@
 """Shared by the benchmark scenarios: databases, server processes, memory readings."""
 
+import atexit
 import os
 import platform
 import resource
@@ -12,14 +13,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-SQLITE_PATH = Path(tempfile.gettempdir()) / "liveblog-bench.sqlite3"
+# One file per scenario process, so that two benchmarks on one machine never share a database.
+SQLITE_PATH = Path(tempfile.gettempdir()) / f"liveblog-bench-{os.getpid()}.sqlite3"
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/liveblog_bench"
 )
+# The product as `make serve` runs it, and the bare-Django baseline (bench/bare.py).
+PRODUCT_APP = "liveblog.asgi:application"
+BARE_APP = "bench.bare_asgi:application"
 
 
 def database_url(kind: str) -> str:
     return f"sqlite:///{SQLITE_PATH}" if kind == "sqlite" else POSTGRES_URL
+
+
+def remove_sqlite() -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
 
 
 def raise_open_files() -> int:
@@ -30,7 +40,8 @@ def raise_open_files() -> int:
 
 
 def server_env(url: str, **extra) -> dict:
-    """Production-like settings: DEBUG off, one log line per request switched off."""
+    """The project's settings as in production: DEBUG off, one log line per request switched
+    off, plain HTTP on loopback."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -40,7 +51,7 @@ def server_env(url: str, **extra) -> dict:
         "LOG_LEVEL": "WARNING",
         "SECURE_SSL_REDIRECT": "0",
         "STATIC_MANIFEST": "0",
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SETTINGS_MODULE": "liveblog.settings",
     }
     env.update(extra)
     return env
@@ -50,8 +61,8 @@ def fresh_database(kind: str) -> str:
     """An empty, migrated database for one scenario."""
     url = database_url(kind)
     if kind == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        remove_sqlite()
+        atexit.register(remove_sqlite)
     else:
         import psycopg
 
@@ -84,14 +95,21 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, **env):
+    """One uvicorn process on a free port. The product and the bare baseline are served by the
+    same command with the same flags; uvicorn picks its event loop and HTTP parser itself
+    (uvloop and httptools when installed), the same for both."""
+
+    def __init__(self, url: str, *, app: str = PRODUCT_APP, **env):
         self.port = free_port()
+        self.app = app
         self.env = server_env(url, **env)
+        if app == BARE_APP:
+            self.env["DJANGO_SETTINGS_MODULE"] = "bench.bare"
         self.process = None
 
     def start(self) -> "Server":
         command = [
-            PYTHON, "-m", "uvicorn", "liveblog.asgi:application",
+            PYTHON, "-m", "uvicorn", self.app,
             "--host", "127.0.0.1", "--port", str(self.port),
             "--no-access-log", "--log-level", "warning",
             "--backlog", "4096", "--timeout-graceful-shutdown", "1",
@@ -99,12 +117,28 @@ class Server:
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.1)
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.app} exited with {self.process.returncode}")
+            if self.listening():
+                return self
+            time.sleep(0.1)
         raise RuntimeError("server did not start")
+
+    def listening(self) -> bool:
+        """Whether this process listens on the port. Answering a connection is not proof: the
+        free port may have been taken meanwhile by another program on the machine."""
+        wanted = f":{self.port:04X}"
+        with open("/proc/net/tcp") as table:
+            inodes = {
+                f"socket:[{fields[9]}]"
+                for fields in (line.split() for line in table)
+                if fields[1].endswith(wanted) and fields[3] == "0A"  # LISTEN
+            }
+        fds = Path(f"/proc/{self.process.pid}/fd")
+        try:
+            return any(os.readlink(fd) in inodes for fd in fds.iterdir())
+        except OSError:  # an fd closed while we looked
+            return False
 
     def rss_mb(self) -> float:
         with open(f"/proc/{self.process.pid}/status") as status:

@@ -1,22 +1,27 @@
-"""`make bench`: live delivery, the poll fallback, replay isolation and the article page, measured
-on this machine.
+"""`make bench`: the reader's paths against bare Django, replay, article and render times.
 
-    .venv/bin/python bench/run.py                      # everything (about 10 minutes)
-    .venv/bin/python bench/run.py --readers 2000 --databases sqlite --skip-poll --skip-article
+The product against a bare-Django baseline (issue 11), then replay isolation, the article page and
+Markdown rendering, measured on this machine.
+
+    .venv/bin/python bench/run.py                      # everything (about 15 minutes)
+    .venv/bin/python bench/run.py --readers 2000 --databases sqlite --skip-replay --skip-article
+    .venv/bin/python bench/run.py --only throughput --databases sqlite --wrk-seconds 1
     .venv/bin/python bench/run.py --only replay --databases sqlite
 
-Each scenario runs in its own process (bench/fanout.py, bench/poll.py, bench/replay.py,
-bench/article.py) on a
-fresh database: SQLite in /tmp, PostgreSQL at BENCH_POSTGRES_URL (default
-postgres://postgres@127.0.0.1:5432/liveblog_bench, dropped and created again). Prints one table.
+Each scenario runs in its own process (bench/fanout.py, bench/throughput.py, bench/replay.py,
+bench/article.py, bench/render.py) on a fresh database: SQLite in /tmp, PostgreSQL at
+BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/liveblog_bench, dropped and
+created again). The bare-Django baseline (bench/bare.py) runs in the same scenario as the
+product it is compared with, served by the same command. Prints one table.
 """
 
 import argparse
 import json
-import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,13 +30,18 @@ sys.path.insert(0, str(ROOT))
 from bench.common import POSTGRES_URL, machine, raise_open_files  # noqa: E402
 
 TARGETS = {
-    "delivered": "100 %",
-    "p99_ms": 1000,
+    "storm_ratio": 1.5,  # product's time until all are streaming, over the bare relay's
     "mb_per_1000": 60,
-    "ratio": 0.8,
+    "publish_ms": 50,  # API publish median while the readers' streams are open
+    "poll_ratio": 0.8,  # requests per second, over bare Django's
+    "article_ratio": 0.5,
+    "healthz_ratio": 0.5,
+    "replay_p99_ms": 1000,
     "article_ms": 50,
     "render_ms": 250,
 }
+SCENARIOS = ("fanout", "throughput", "replay", "article", "render")
+DATABASES = {"postgres": "PostgreSQL", "sqlite": "SQLite", "none": "—"}
 
 
 def scenario(module: str, *args: str, timeout: int = 300) -> dict | None:
@@ -63,159 +73,333 @@ def postgres_version() -> str:
 
 
 def server_stack() -> str:
+    """What uvicorn serves both sides with: its defaults pick uvloop and httptools when
+    installed, else the asyncio loop and h11."""
+    import django
     import uvicorn
 
-    parts = [f"uvicorn {uvicorn.__version__}"]
-    try:
-        import httptools  # noqa: F401
+    def installed(module: str) -> bool:
+        try:
+            __import__(module)
+        except ImportError:
+            return False
+        return True
 
-        parts.append("httptools")
-    except ImportError:
-        parts.append("h11")
-    try:
-        import uvloop  # noqa: F401
+    parser = "httptools" if installed("httptools") else "h11"
+    loop = "uvloop" if installed("uvloop") else "asyncio loop"
+    return f"uvicorn {uvicorn.__version__} ({parser}, {loop}); Django {django.get_version()}"
 
-        parts.append("uvloop")
-    except ImportError:
-        parts.append("asyncio loop")
-    import django
 
-    parts.append(f"Django {django.get_version()}")
-    return ", ".join(parts)
+def wrk_version() -> str:
+    done = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    first = (done.stdout + done.stderr).split("\n", 1)[0].split()
+    return f"wrk {first[1]}" if len(first) > 1 else "wrk"
 
 
 def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
-def print_replay(result: dict, db: str) -> None:
-    """Another story's delivery while 40 readers replay a 1,000-update story, against the same
-    run's delivery with no replays at all."""
-    base = f"{result['baseline_p50_ms']:.0f} / {result['baseline_p99_ms']:.0f} ms"
-    n = f"{result['clients']} readers of a {result['story_updates']:,}-update story"
-    for phase, what in (
-        ("replays", f"{n} replaying its last {result['window']} changes"),
-        ("resets", f"{n} asking for it from cursor 0"),
-    ):
-        p99 = result[f"{phase}_p99_ms"]
-        share = result[f"{phase}_received"] / result["expected"] * 100
-        print(
-            f"| Replay isolation: p50 / p99 delivery on another story while {what} | {db} | "
-            f"{result[f'{phase}_p50_ms']:.0f} / {p99:.0f} ms ({share:.0f} % delivered; "
-            f"{result[f'{phase}_completed']:,} answers served, "
-            f"{result[f'{phase}_mean_answer_s']} s each); same run without: {base} | "
-            f"p99 < 1,000 ms | {verdict(p99 < TARGETS['p99_ms'] and share == 100)} |"
+def row(measure: str, db: str, bare: str, product: str, ratio: str, target: str, ok: bool):
+    print(f"| {measure} | {db} | {bare} | {product} | {ratio} | {target} | {verdict(ok)} |")
+
+
+def print_fanout(r: dict, db: str) -> None:
+    """Connect storm, delivery, latency, memory and publish latency: product vs bare relay."""
+    n = f"{r['readers']:,} readers, {r['servers']} processes"
+    storm = {}
+    for side in ("bare", "product"):
+        failed = r[f"{side}_connect_failures"]
+        storm[side] = f"{r[f'{side}_connect_seconds']:.1f} s" + (
+            f" ({failed:,} failed to connect)" if failed else ""
+        )
+    ratio = r["product_connect_seconds"] / max(r["bare_connect_seconds"], 1e-9)
+    row(
+        f"Connect storm: {n}, each with the page's cursor, at most {r['gate']} connecting at "
+        "a time: time until all are streaming",
+        db,
+        storm["bare"],
+        storm["product"],
+        f"{ratio:.2f}×",
+        "≤ 1.5×",
+        ratio <= TARGETS["storm_ratio"]
+        and r["bare_connect_failures"] == 0
+        and r["product_connect_failures"] == 0,
+    )
+
+    def once(side: str) -> str:
+        share = r[f"{side}_received"] / r["expected"] * 100 if r["expected"] else 0
+        return (
+            f"{r[f'{side}_received']:,} / {r['expected']:,} ({share:.1f} %); "
+            f"{r[f'{side}_duplicates']:,} repeated, {r[f'{side}_unexpected']:,} unexpected"
+        )
+
+    def complete(side: str) -> bool:
+        return (
+            r[f"{side}_received"] == r["expected"]
+            and r[f"{side}_duplicates"] == 0
+            and r[f"{side}_unexpected"] == 0
+        )
+
+    planned = (
+        "" if r["api_as_planned"] else " (the API's publishes were not the story's next changes)"
+    )
+    row(
+        f"Fan-out: every change to every reader exactly once ({n}, {r['updates']} updates)",
+        db,
+        once("bare"),
+        once("product") + planned,
+        "—",
+        "100 %, none repeated",
+        complete("product") and r["api_as_planned"],
+    )
+
+    def spread(side: str) -> str:
+        return " / ".join(f"{r[f'{side}_{p}_ms']:.0f}" for p in ("p50", "p95", "p99")) + " ms"
+
+    p99 = r["product_p99_ms"] / max(r["bare_p99_ms"], 1e-9)
+    row(
+        f"Fan-out: publish → receive p50 / p95 / p99 ({n}, {r['updates']} updates)",
+        db,
+        spread("bare"),
+        spread("product"),
+        f"{p99:.2f}× (p99)",
+        "p99 ≤ bare relay's",
+        p99 <= 1 and complete("bare") and complete("product"),
+    )
+
+    def memory(side: str) -> str:
+        return (
+            f"{r[f'{side}_mb_per_1000']} MB (RSS {r[f'{side}_idle_rss_mb']:.0f} → "
+            f"{max(r[f'{side}_connected_rss_mb'], r[f'{side}_after_rss_mb']):.0f} MB; "
+            f"{r[f'{side}_server_threads']:,} threads)"
+        )
+
+    row(
+        f"Fan-out: server memory per 1,000 connections ({n})",
+        db,
+        memory("bare"),
+        memory("product"),
+        "—",
+        "≤ 60 MB",
+        (r["product_mb_per_1000"] or 999) <= TARGETS["mb_per_1000"],
+    )
+    failures = r["product_publish_failures"]
+    row(
+        f"API publish while {r['readers']:,} streams are open: median / p95 wall time "
+        f"({r['product_publish_requests']} requests, the {r['servers']} processes in turn)",
+        db,
+        f"/publish: {r['bare_publish_median_ms']:.0f} / {r['bare_publish_p95_ms']:.0f} ms",
+        f"{r['product_publish_median_ms']:.0f} / {r['product_publish_p95_ms']:.0f} ms"
+        + (f" ({failures} failed)" if failures else ""),
+        "—",
+        "median ≤ 50 ms",
+        r["product_publish_median_ms"] <= TARGETS["publish_ms"] and failures == 0,
+    )
+
+
+def print_throughput(r: dict, db: str) -> None:
+    how = f"req/s, wrk -t1 -c{r['connections']}, median of {r['rounds']} × {r['seconds']} s"
+    measures = (
+        ("poll", f"Poll fallback's 304 (`?since=` + `If-None-Match`) vs bare hello ({how})"),
+        (
+            "article",
+            f"Article page, {r['updates']} updates, cached, anonymous (200) vs bare hello ({how})",
+        ),
+        ("healthz", f"`/healthz` vs bare hello ({how})"),
+    )
+    bad_bare = r["bare_other_status"] + r["bare_socket_errors"]
+    for name, measure in measures:
+        bad = r[f"{name}_other_status"] + r[f"{name}_socket_errors"]
+        target = TARGETS[f"{name}_ratio"]
+        product = f"{r[f'{name}_rps']:,}" + (
+            f" ({r[f'{name}_other_status']:,} other statuses, "
+            f"{r[f'{name}_socket_errors']:,} socket errors)"
+            if bad
+            else ""
+        )
+        bare = f"{r['bare_rps']:,}" + (f" ({bad_bare:,} errors)" if bad_bare else "")
+        ratio = r[f"{name}_ratio"]
+        row(
+            measure,
+            db,
+            bare,
+            product,
+            f"{ratio:.2f}×",
+            f"≥ {target}×",
+            ratio >= target and bad == 0 and bad_bare == 0,
         )
 
 
-def main():
+def print_replay(r: dict, db: str) -> None:
+    """Another story's delivery while 40 readers replay a 1,000-update story, against the same
+    run's delivery with no replays at all."""
+    base = f"{r['baseline_p50_ms']:.0f} / {r['baseline_p99_ms']:.0f} ms"
+    n = f"{r['clients']} readers of a {r['story_updates']:,}-update story"
+    for phase, what in (
+        ("replays", f"{n} replaying its last {r['window']} changes"),
+        ("resets", f"{n} asking for it from cursor 0"),
+    ):
+        p99 = r[f"{phase}_p99_ms"]
+        share = r[f"{phase}_received"] / r["expected"] * 100
+        product = (
+            f"{r[f'{phase}_p50_ms']:.0f} / {p99:.0f} ms ({share:.0f} % delivered; "
+            f"{r[f'{phase}_completed']:,} answers served, {r[f'{phase}_mean_answer_s']} s each); "
+            f"same run without: {base}"
+        )
+        row(
+            f"Replay isolation: p50 / p99 delivery on another story while {what}",
+            db,
+            "—",
+            product,
+            "—",
+            "p99 < 1,000 ms",
+            p99 < TARGETS["replay_p99_ms"] and share == 100,
+        )
+
+
+def print_result(r: dict) -> None:
+    db = DATABASES.get(r["db"], r["db"])
+    if r["scenario"] == "fanout":
+        print_fanout(r, db)
+    elif r["scenario"] == "throughput":
+        print_throughput(r, db)
+    elif r["scenario"] == "replay":
+        print_replay(r, db)
+    elif r["scenario"] == "article":
+        row(
+            f"Article with {r['updates']:,} updates: median server time (in process)",
+            db,
+            "—",
+            f"{r['median_ms']:.1f} ms (p90 {r['p90_ms']:.1f}; first render after a change "
+            f"{r.get('first_ms', float('nan')):.0f} ms)",
+            "—",
+            "≤ 50 ms",
+            r["median_ms"] <= TARGETS["article_ms"],
+        )
+    elif r["scenario"] == "render":
+        row(
+            f"Markdown render, slowest of {r['bodies']} hostile bodies up to {r['max_chars']:,} "
+            "chars (fastest of 3 runs each)",
+            db,
+            "—",
+            f"{r['max_ms']:.0f} ms ({r['worst']}; median {r['median_ms']:.0f} ms)",
+            "—",
+            "≤ 250 ms",
+            r["max_ms"] <= TARGETS["render_ms"],
+        )
+
+
+def options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--readers", default="5000,10000", help="comma-separated reader counts")
+    parser.add_argument("--readers", default="10000", help="comma-separated reader counts")
     parser.add_argument("--databases", default="postgres,sqlite")
     parser.add_argument("--updates", type=int, default=20)
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between updates")
-    parser.add_argument("--skip-fanout", action="store_true")
-    parser.add_argument("--skip-poll", action="store_true")
-    parser.add_argument("--skip-replay", action="store_true")
-    parser.add_argument("--skip-article", action="store_true")
-    parser.add_argument("--skip-render", action="store_true")
-    parser.add_argument("--only", choices=["fanout", "poll", "replay", "article", "render"])
+    parser.add_argument("--gate", type=int, default=400, help="readers connecting at a time")
+    parser.add_argument("--wrk-seconds", type=int, default=3, help="length of one wrk round")
+    parser.add_argument("--wrk-rounds", type=int, default=5)
+    for name in SCENARIOS:
+        parser.add_argument(f"--skip-{name}", action="store_true")
+    parser.add_argument("--only", choices=SCENARIOS)
     args = parser.parse_args()
     if args.only:
-        for name in ("fanout", "poll", "replay", "article", "render"):
+        for name in SCENARIOS:
             setattr(args, f"skip_{name}", name != args.only)
+    return args
+
+
+def main():
+    args = options()
+    began = time.monotonic()
     open_files = raise_open_files()
     readers = [int(n) for n in args.readers.split(",") if n.strip()]
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    has_wrk = shutil.which("wrk") is not None
+    if not has_wrk and not args.skip_throughput:
+        print(
+            "wrk is not installed, so requests per second cannot be measured: apt-get install wrk",
+            file=sys.stderr,
+        )
 
-    results = []
+    runs = []  # (scenario, database, result or None)
     for db in databases:
         if not args.skip_fanout:
             for count in readers:
-                results.append(
-                    scenario(
+                runs.append(
+                    (
                         "fanout",
+                        db,
+                        scenario(
+                            "fanout",
+                            "--db",
+                            db,
+                            "--readers",
+                            str(count),
+                            "--updates",
+                            str(args.updates),
+                            "--interval",
+                            str(args.interval),
+                            "--gate",
+                            str(args.gate),
+                            timeout=1200,
+                        ),
+                    )
+                )
+        if not args.skip_throughput:
+            runs.append(
+                (
+                    "throughput",
+                    db,
+                    scenario(
+                        "throughput",
                         "--db",
                         db,
-                        "--readers",
-                        str(count),
-                        "--updates",
-                        str(args.updates),
-                        "--interval",
-                        str(args.interval),
-                    )  # fmt: skip
+                        "--seconds",
+                        str(args.wrk_seconds),
+                        "--rounds",
+                        str(args.wrk_rounds),
+                    )
+                    if has_wrk
+                    else None,
                 )
-        if not args.skip_poll:
-            results.append(scenario("poll", "--db", db))
+            )
         if not args.skip_replay:
-            results.append(scenario("replay", "--db", db))
+            runs.append(("replay", db, scenario("replay", "--db", db)))
         if not args.skip_article:
-            results.append(scenario("article", "--db", db))
-
+            runs.append(("article", db, scenario("article", "--db", db)))
     if not args.skip_render:
-        results.append(scenario("render"))
+        runs.append(("render", "none", scenario("render")))
 
     info = machine()
+    minutes = (time.monotonic() - began) / 60
     print()
     print("## Benchmark")
     print()
     print(
         f"Machine: {info['cores']} cores ({info['cpu']}), {info['ram_gb']} GB RAM, {info['os']}; "
-        f"Python {info['python']}; {server_stack()}; SQLite {sqlite3.sqlite_version}; "
-        f"{postgres_version()}; open files limit {open_files}. "
-        "Load generator on the same machine."
+        f"Python {info['python']}; server stack: {server_stack()}; SQLite "
+        f"{sqlite3.sqlite_version}; {postgres_version()}; open files limit {open_files}. "
+        f"Load generators on the same machine, each a process of its own: "
+        f"{wrk_version() if has_wrk else 'no wrk'} for requests per second, one "
+        f"asyncio process for the streams. This run took {minutes:.1f} minutes."
     )
     print()
-    print("| Measure | Database | Result | Target | |")
-    print("|---|---|---|---|---|")
-    for result in results:
+    print("| Measure | Database | Bare Django | Product | Ratio | Target | |")
+    print("|---|---|---|---|---|---|---|")
+    for name, db, result in runs:
         if result is None:
-            print("| (a scenario failed; see stderr) | | | | MISSED |")
-            continue
-        db = {"postgres": "PostgreSQL", "sqlite": "SQLite"}.get(result["db"], "—")
-        if result["scenario"] == "fanout":
-            n = f"{result['readers']:,} readers, 2 processes, {result['updates']} updates"
-            share = result["received"] / result["expected"] * 100 if result["expected"] else 0
-            print(
-                f"| Fan-out: deliveries ({n}) | {db} | {result['received']:,} / "
-                f"{result['expected']:,} ({share:.1f} %) | 100 % | {verdict(share == 100)} |"
+            why = (
+                "wrk not installed: apt-get install wrk"
+                if name == "throughput" and not has_wrk
+                else "failed; see stderr"
             )
-            print(
-                f"| Fan-out: publish → receive p50 / p95 / p99 ({n}) | {db} | "
-                f"{result['p50_ms']:.0f} / {result['p95_ms']:.0f} / {result['p99_ms']:.0f} ms | "
-                f"p99 ≤ 1,000 ms | {verdict(result['p99_ms'] <= TARGETS['p99_ms'])} |"
-            )
-            print(
-                f"| Fan-out: server memory per 1,000 connections ({n}) | {db} | "
-                f"{result['mb_per_1000']} MB (RSS {result['idle_rss_mb']:.0f} → "
-                f"{result['connected_rss_mb']:.0f} MB; {result['server_threads']} threads) | "
-                f"≤ 60 MB | {verdict((result['mb_per_1000'] or 999) <= TARGETS['mb_per_1000'])} |"
-            )
-        elif result["scenario"] == "poll":
-            print(
-                f"| Poll: 304 req/s vs minimal Django view | {db} | {result['poll_304_rps']:,} vs "
-                f"{result['minimal_rps']:,} req/s = {result['ratio']:.2f} | ≥ 0.8 | "
-                f"{verdict(result['ratio'] >= TARGETS['ratio'])} |"
-            )
-        elif result["scenario"] == "replay":
-            print_replay(result, db)
-        elif result["scenario"] == "article":
-            print(
-                f"| Article with {result['updates']:,} updates: median server time | {db} | "
-                f"{result['median_ms']:.1f} ms (p90 {result['p90_ms']:.1f}; first render after a "
-                f"change {result.get('first_ms', float('nan')):.0f} ms) | ≤ 50 ms | "
-                f"{verdict(result['median_ms'] <= TARGETS['article_ms'])} |"
-            )
-        elif result["scenario"] == "render":
-            print(
-                f"| Markdown render, slowest of {result['bodies']} hostile bodies up to "
-                f"{result['max_chars']:,} chars (fastest of 3 runs each) | {db} | "
-                f"{result['max_ms']:.0f} ms ({result['worst']}; median {result['median_ms']:.0f} "
-                f"ms) | ≤ 250 ms | {verdict(result['max_ms'] <= TARGETS['render_ms'])} |"
-            )
+            row(f"{name} ({why})", DATABASES[db], "—", "—", "—", "", False)
+        else:
+            print_result(result)
     print()
-    print("Raw results:", json.dumps(results), file=sys.stderr)
-    os.sys.stdout.flush()
+    print("Raw results:", json.dumps([result for _, _, result in runs]), file=sys.stderr)
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -7,12 +7,16 @@ from liveblog.startup import check_database, fail
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveblog.settings")
 
 try:
-    from django.core.asgi import get_asgi_application
+    import django
 
+    django.setup(set_prefix=False)
+
+    from liveblog.middleware import Handler
     from liveblog.request_size import RequestSizeLimit
 
-    # Bodies over the limit are refused before Django reads them (liveblog/request_size.py).
-    application = RequestSizeLimit(get_asgi_application())
+    # Bodies over the limit are refused before Django reads them (liveblog/request_size.py);
+    # the middleware run their hooks on the event loop (liveblog/middleware.py).
+    application = RequestSizeLimit(Handler())
 except ImproperlyConfigured as error:
     fail(str(error))
 

@@ -39,6 +39,9 @@ class RequestLogMiddleware:
 
     @staticmethod
     def _log(request, response, started):
+        level = logging.ERROR if response.status_code >= 500 else logging.INFO
+        if not logger.isEnabledFor(level):
+            return
         record = {
             "method": request.method,
             "path": request.path,
@@ -51,5 +54,4 @@ class RequestLogMiddleware:
         user = getattr(request, "_cached_user", None)
         if user is not None and user.is_authenticated:
             record["user"] = user.get_username()
-        level = logging.ERROR if response.status_code >= 500 else logging.INFO
         logger.log(level, json.dumps(record, separators=(",", ":")))

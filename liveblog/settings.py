@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "incidents",
 ]
 
+# Under the ASGI server each is loaded in a form that runs its hooks on the event loop where they
+# do no I/O (liveblog/middleware.py): no thread hop per layer.
 MIDDLEWARE = [
     "liveblog.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -94,6 +96,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     test_name = env_str("SQLITE_TEST_NAME")
     if test_name:
         DATABASES["default"]["TEST"] = {"NAME": test_name}
+
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A pool of connections per server process (psycopg_pool). Under the ASGI server each
+    # request runs on a thread of its own, so without one every request opened a connection.
+    # The live hub keeps up to three of them (delivery and replays); requests share the rest.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env_int("DATABASE_POOL_SIZE", 20),
+        "timeout": 10,
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -219,6 +231,9 @@ LIVE_SQLITE_POLL_SECONDS = 0.25
 LIVE_POLL_HEAD_SECONDS = 0.25
 # A process stops listening this long after its last stream closed.
 LIVE_HUB_IDLE_SECONDS = 30
+# A process hands an event to this many of a story's streams, then lets other work (requests it
+# is serving) run before the next slice.
+LIVE_HAND_OUT_SLICE = 200
 # A stream this many events behind is closed; its reader reconnects and is replayed.
 LIVE_QUEUE_LIMIT = 500
 # A reconnecting reader at most this many changes behind is replayed them (each process keeps

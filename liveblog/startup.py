@@ -13,7 +13,16 @@ def _connect() -> str | None:
     from django.db import connection
 
     try:
-        connection.ensure_connection()
+        if connection.vendor == "postgresql":
+            # Straight to the server, not through the pool: the pool would retry quietly for
+            # its whole timeout and then report only that it got no connection.
+            import psycopg
+
+            from incidents.live.changes import listen_params
+
+            psycopg.connect(**listen_params(), connect_timeout=10).close()
+        else:
+            connection.ensure_connection()
     except Exception as error:  # noqa: BLE001 - any failure to connect is reported the same way
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         return f"the database ({connection.vendor}) is unreachable: {first_line}"

@@ -42,12 +42,18 @@ def make_story(*, headline="Service X Is Down", slug=None, state=Story.State.LIV
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits and throttles live in the cache; no test inherits another's counts."""
+    """Rate limits and throttles live in the cache, and each process remembers story heads and
+    readers' pages; no test inherits another's (a new test database reuses ids)."""
     from django.core.cache import cache
 
-    cache.clear()
+    from incidents.caching import forget_reader_pages
+    from incidents.live.heads import forget_story_heads
+
+    for forget in (cache.clear, forget_story_heads, forget_reader_pages):
+        forget()
     yield
-    cache.clear()
+    for forget in (cache.clear, forget_story_heads, forget_reader_pages):
+        forget()
 
 
 @pytest.fixture

@@ -28,6 +28,9 @@ class Batch:
     gone: bool = False
     # More changes than a replay may hold: the streams end and their readers reset.
     too_many: bool = False
+    # The story's state and slug when it was read ("" when it was not).
+    state: str = ""
+    slug: str = ""
 
 
 def load_new_events(known: dict[int, int]) -> dict[int, Batch]:
@@ -62,7 +65,10 @@ def load_batch(pk: int, after: int, sequence: int) -> Batch:
             # withdrawal must not receive what was published while readers could not see it.
             return Batch(story.sequence, gone=True)
         events = render_events(story, changes)
-        return Batch(story.sequence, events, story.timezone, header_of(story))
+        header = header_of(story)
+        return Batch(
+            story.sequence, events, story.timezone, header, state=story.state, slug=story.slug
+        )
     except DatabaseError:
         raise
     except Exception:

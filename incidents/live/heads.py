@@ -5,8 +5,9 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.dispatch import receiver
 
-from incidents.models import Story
+from incidents.models import Story, story_changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +56,9 @@ def cached_story_head(slug: str) -> StoryHead | None:
 
 def forget_story_heads() -> None:
     _heads.clear()
+
+
+@receiver(story_changed)
+def forget_changed_story(sender, slug: str, **kwargs) -> None:
+    """A change made in this process is seen by its next reader, without waiting."""
+    _heads.pop(slug, None)

@@ -8,7 +8,6 @@ when `stop()` is awaited.
 """
 
 import asyncio
-import gc
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,36 +17,15 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 
 from incidents.live.changes import Batch, close_connection, listen_params, load_new_events
+from incidents.live.collector import spare_the_streams_from_the_collector
 from incidents.live.events import Event
 from incidents.live.heads import StoryHead, find_public_story
 from incidents.live.memory import ReplayMemory
 from incidents.live.replays import Replayer
+from incidents.live.subscription import BEAT, CLOSED, Subscription
 from incidents.models import NOTIFY_CHANNEL
 
 logger = logging.getLogger(__name__)
-
-
-class Closed:
-    """Put on a stream's queue when it must end: it fell too far behind (its reader's browser
-    reconnects with Last-Event-ID and is replayed or reset), or its story stopped being public."""
-
-
-CLOSED = Closed()
-
-
-class Beat:
-    """Put on the queues of a story's streams when nothing was sent to them for a while: the
-    stream writes a heartbeat comment, so proxies and browsers keep it open."""
-
-
-BEAT = Beat()
-
-
-@dataclass(eq=False)
-class Subscription:
-    story_pk: int
-    queue: asyncio.Queue = field(default_factory=asyncio.Queue)
-    closed: bool = False
 
 
 @dataclass
@@ -56,6 +34,7 @@ class _Watched:
 
     pk: int
     memory: ReplayMemory  # its `newest`: the newest sequence the hub has dealt with
+    state: str  # the story's state as of `memory.newest`
     subscribers: set = field(default_factory=set)
     # When the streams were last sent anything (loop time): heartbeats go only to quiet stories.
     last_sent: float = 0.0
@@ -66,6 +45,7 @@ class Hub:
         self.loop = loop
         self.mode = "notify" if connection.vendor == "postgresql" else "poll"
         self._watched: dict[int, _Watched] = {}
+        self._slugs: dict[str, int] = {}  # of the watched stories
         self._executor: ThreadPoolExecutor | None = None  # delivery: one thread, one connection
         self._replayer = Replayer(loop)  # replays: never in delivery's way
         self._closing: asyncio.Task | None = None
@@ -99,22 +79,30 @@ class Hub:
                 return f"changes have waited {waiting:.0f} s for delivery"
         return None
 
-    async def find_story(self, slug: str) -> StoryHead | None:
-        """The public story's head, read on a replay thread: arriving readers, however many,
-        never hold up delivery."""
+    async def find_story(self, slug: str, cursor: int | None = None) -> StoryHead | None:
+        """The public story's head. For a story this process already watches, from memory: a
+        storm of arriving readers costs no query (issue 11). Otherwise, or when the reader's
+        page is newer than what the hub has dealt with, read on a replay thread: arriving
+        readers, however many, never hold up delivery."""
+        watched = self._watched.get(self._slugs.get(slug, 0))
+        if watched is not None and (cursor is None or cursor <= watched.memory.newest):
+            return StoryHead(watched.pk, watched.memory.newest, watched.state)
         return await self._replayer.run(find_public_story, slug)
 
-    def subscribe(self, head: StoryHead) -> Subscription:
+    def subscribe(self, head: StoryHead, slug: str = "") -> Subscription:
         """Start receiving every event of the story after `head.sequence` (or after what the hub
-        already handed out, if that is older). Call before replaying, so nothing falls between."""
+        already handed out, if that is older). Call before replaying, so nothing falls between.
+        With its `slug`, the story's next readers are found without a query."""
         self._start()
         watched = self._watched.get(head.pk)
         if watched is None:
             memory = ReplayMemory(head.sequence, settings.LIVE_REPLAY_MEMORY)
-            watched = self._watched[head.pk] = _Watched(head.pk, memory)
+            watched = self._watched[head.pk] = _Watched(head.pk, memory, head.state)
             watched.last_sent = self.loop.time()
             # Anything committed since `head` was read is loaded at once, NOTIFY or not.
             self._mark_dirty(head.pk)
+        if slug:
+            self._slugs[slug] = head.pk
         subscription = Subscription(head.pk, asyncio.Queue(maxsize=settings.LIVE_QUEUE_LIMIT))
         watched.subscribers.add(subscription)
         self._cancel_idle_timer()
@@ -127,7 +115,7 @@ class Hub:
             return
         watched.subscribers.discard(subscription)
         if not watched.subscribers:
-            del self._watched[subscription.story_pk]
+            self._unwatch(subscription.story_pk)
         if not self._watched and self.running:
             self._schedule_idle_stop()
 
@@ -181,6 +169,7 @@ class Hub:
             for subscription in watched.subscribers:
                 self._close_subscription(subscription)
         self._watched.clear()
+        self._slugs.clear()
         self.behind_since = None
         if self._executor is not None:
             executor, self._executor = self._executor, None
@@ -191,6 +180,19 @@ class Hub:
     # -- fan-out --
 
     def publish(self, pk: int, batch: Batch) -> None:
+        """Hand the batch out to every stream of the story, all at once."""
+        for _ in self._publishing(pk, batch):
+            pass
+
+    async def _publish_in_slices(self, pk: int, batch: Batch) -> None:
+        """The same, letting the event loop run between slices of `LIVE_HAND_OUT_SLICE`
+        streams: a request this process is serving (the editor's publish among them) waits for
+        one slice of writes, not for thousands (issue 11). Each stream still gets its events in
+        order: only this task hands events out."""
+        for _ in self._publishing(pk, batch):
+            await asyncio.sleep(0)
+
+    def _publishing(self, pk: int, batch: Batch):
         watched = self._watched.get(pk)
         if watched is None:
             return
@@ -199,23 +201,43 @@ class Hub:
             # reconnect, and are told to reload their timeline.
             for subscription in watched.subscribers:
                 self._close_subscription(subscription)
-            del self._watched[pk]
+            self._unwatch(pk)
             if not self._watched and self.running:
                 self._schedule_idle_stop()
             return
+        if batch.state:
+            watched.state = batch.state
+        if batch.slug and self._slugs.get(batch.slug) != pk:
+            self._forget_slugs(pk)
+            self._slugs[batch.slug] = pk
         for event in watched.memory.add(batch.events, batch.sequence, batch.timezone, batch.header):
-            self._hand_out(watched, event)
+            yield from self._handing_out(watched, event)
+
+    def _unwatch(self, pk: int) -> None:
+        self._watched.pop(pk, None)
+        self._forget_slugs(pk)
+
+    def _forget_slugs(self, pk: int) -> None:
+        for slug in [slug for slug, watched_pk in self._slugs.items() if watched_pk == pk]:
+            del self._slugs[slug]
 
     def _hand_out(self, watched: "_Watched", item) -> None:
-        """The same object to every stream of the story: no copy, no encoding per stream."""
+        for _ in self._handing_out(watched, item):
+            pass
+
+    def _handing_out(self, watched: "_Watched", item):
+        """The same object to every stream of the story: no copy, no encoding per stream.
+        Pauses (yields) after each slice of streams."""
         watched.last_sent = self.loop.time()
-        for subscription in watched.subscribers:
-            if subscription.closed:
-                continue
-            try:
-                subscription.queue.put_nowait(item)
-            except asyncio.QueueFull:
-                self._close_subscription(subscription)
+        size = settings.LIVE_HAND_OUT_SLICE
+        for index, subscription in enumerate(list(watched.subscribers), 1):
+            if not subscription.closed:
+                try:
+                    subscription.queue.put_nowait(item)
+                except asyncio.QueueFull:
+                    self._close_subscription(subscription)
+            if index % size == 0:
+                yield
 
     @staticmethod
     def _close_subscription(subscription: Subscription) -> None:
@@ -275,7 +297,7 @@ class Hub:
                 self._wake.set()
                 continue
             for pk, batch in batches.items():
-                self.publish(pk, batch)
+                await self._publish_in_slices(pk, batch)
             self._finish_round()
 
     def _finish_round(self) -> None:
@@ -349,22 +371,6 @@ class Hub:
         self._closing = self.loop.create_task(self._replayer.stop(), name="live-replay-stop")
 
 
-def _spare_the_streams_from_the_collector() -> None:
-    """Raise this process's garbage-collector thresholds (`LIVE_GC_THRESHOLDS`).
-
-    Each fan-out makes a few short-lived objects per open stream (the ASGI message, the
-    server's write). With the default thresholds the collector runs dozens of times during
-    one event for 5,000 streams, and moves what is in flight at that moment to the older
-    generations, which soon sets off a full collection: it walks every object of every open
-    connection, half a second at 5,000 connections, while readers wait for the event. Rarer
-    young collections let those objects die young. Measured with bench/fanout.py (10,000
-    readers on 2 processes, SQLite, one run each): p99 790 ms with the defaults, 440 ms with
-    these, and the same memory."""
-    thresholds = settings.LIVE_GC_THRESHOLDS
-    if thresholds and gc.get_threshold()[0] < thresholds[0]:
-        gc.set_threshold(*thresholds)
-
-
 _hub: Hub | None = None
 
 
@@ -373,7 +379,7 @@ def get_hub() -> Hub:
     global _hub
     loop = asyncio.get_running_loop()
     if _hub is None or _hub.loop is not loop:
-        _spare_the_streams_from_the_collector()
+        spare_the_streams_from_the_collector()
         _hub = Hub(loop)
     return _hub
 

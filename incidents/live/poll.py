@@ -7,37 +7,36 @@ replayed (missing, malformed, or too far behind) gets a small reset answer: the 
 timeline. Rendered answers are kept in the cache by story, sequence and `since`.
 """
 
-from functools import wraps
-
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import condition, require_safe
+from django.utils.cache import get_conditional_response
+from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseStopPolling
 
 from incidents.live.events import database_replay, parse_cursor, render_batch, replay_start
-from incidents.live.heads import StoryHead, find_public_story, public_story_head
+from incidents.live.heads import (
+    StoryHead,
+    cached_story_head,
+    find_public_story,
+    public_story_head,
+)
 from incidents.models import Story
 
 POLL_CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30"
 RENDERED_SECONDS = 300  # how long a rendered answer stays in the cache (keyed by sequence)
 
 
-def shareable(view):
+def share(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """No cookie and no Vary: Cookie on this view's responses, whatever the request carried.
 
     Only the CSRF middleware could add one here (when the request's csrftoken cookie is
     malformed it issues a new one); the session is never touched."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
-        response["Cache-Control"] = POLL_CACHE_CONTROL
-        response["X-Poll-Seconds"] = str(settings.LIVE_POLL_SECONDS)
-        return response
-
-    return wrapped
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+    response["Cache-Control"] = POLL_CACHE_CONTROL
+    response["X-Poll-Seconds"] = str(settings.LIVE_POLL_SECONDS)
+    return response
 
 
 def head_etag(head: StoryHead) -> str:
@@ -45,25 +44,35 @@ def head_etag(head: StoryHead) -> str:
     return f'"{head.pk}-{head.sequence}-{head.state}"'
 
 
-def poll_etag(request: HttpRequest, slug: str) -> str | None:
-    """For `condition`: usually from this process's memory of the story's head, without a query.
-    None for an ended story, so that its readers always hear "stop polling", never a bare 304."""
-    head = public_story_head(slug)
-    if head is None or head.state == Story.State.ENDED:
-        return None
-    return head_etag(head)
-
-
 @require_safe
-@shareable
-@condition(etag_func=poll_etag)
-def updates(request: HttpRequest, slug: str):
+async def updates(request: HttpRequest, slug: str):
+    """Most polls end here, on the event loop: the head this process read less than
+    `LIVE_POLL_HEAD_SECONDS` ago says nothing has changed, and the answer is a 304 with no
+    query and no thread. An ended story's readers always hear "stop polling", never a 304."""
+    head = cached_story_head(slug)
+    if head is not None and head.state != Story.State.ENDED:
+        etag = head_etag(head)
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
+            not_modified["ETag"] = etag
+            return share(request, not_modified)
+    return share(request, await sync_to_async(answer)(request, slug))
+
+
+def answer(request: HttpRequest, slug: str) -> HttpResponse:
     head = public_story_head(slug)
-    since = parse_cursor(request.GET.get("since"))
-    if head is not None and since is not None and since > head.sequence:
-        head = find_public_story(slug)  # this process's memory of the head may lag the page's
     if head is None:
         raise Http404("No such story.")
+    if head.state != Story.State.ENDED:
+        not_modified = get_conditional_response(request, etag=head_etag(head))
+        if not_modified is not None:
+            not_modified["ETag"] = head_etag(head)
+            return not_modified
+    since = parse_cursor(request.GET.get("since"))
+    if since is not None and since > head.sequence:
+        head = find_public_story(slug)  # this process's memory of the head may lag the page's
+        if head is None:
+            raise Http404("No such story.")
     start = replay_start(since, head.sequence)
     if start is None:
         body = render_batch(head.sequence, head.state, [], reset=True)
@@ -75,8 +84,7 @@ def updates(request: HttpRequest, slug: str):
         if body is None:
             body, head = changes_since(head, start)
             cache.set(key, body, RENDERED_SECONDS)
-    answer = HttpResponseStopPolling if head.state == Story.State.ENDED else HttpResponse
-    response = answer(body)
+    response = (HttpResponseStopPolling if head.state == Story.State.ENDED else HttpResponse)(body)
     response["ETag"] = head_etag(head)
     response["X-Live-Sequence"] = str(head.sequence)
     return response

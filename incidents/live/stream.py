@@ -13,7 +13,8 @@ from django.views.decorators.http import require_safe
 
 from incidents.live.events import HEADER, HEARTBEAT, parse_cursor, replay_start, reset_frame
 from incidents.live.heads import StoryHead
-from incidents.live.hub import BEAT, CLOSED, Hub, get_hub
+from incidents.live.hub import Hub, get_hub
+from incidents.live.subscription import BEAT, CLOSED
 from incidents.models import Change, Story
 
 RETRY_FRAME = b"retry: 2000\n\n"
@@ -29,10 +30,11 @@ def requested_cursor(request: HttpRequest) -> int | None:
 @require_safe
 async def events(request: HttpRequest, slug: str):
     hub = get_hub()
-    head = await hub.find_story(slug)
+    cursor = requested_cursor(request)
+    head = await hub.find_story(slug, cursor)
     if head is None:
         raise Http404("No such story.")
-    start = replay_start(requested_cursor(request), head.sequence)
+    start = replay_start(cursor, head.sequence)
     if start is None:
         # Nothing to replay from: the page reloads its timeline, then follows from there.
         reset = RETRY_FRAME + reset_frame(head.sequence)
@@ -40,7 +42,7 @@ async def events(request: HttpRequest, slug: str):
     if head.state == Story.State.ENDED and start >= head.sequence:
         # Nothing more will come. 204 tells EventSource not to reconnect.
         return _no_store(HttpResponse(status=204))
-    response = StreamingHttpResponse(_stream(hub, head, start), content_type=EVENT_STREAM)
+    response = StreamingHttpResponse(_stream(hub, head, slug, start), content_type=EVENT_STREAM)
     response["X-Accel-Buffering"] = "no"
     return _no_store(response)
 
@@ -68,8 +70,8 @@ def _release_request_thread() -> None:
         executor.shutdown(wait=False)
 
 
-async def _stream(hub: Hub, head: StoryHead, cursor: int):
-    subscription = hub.subscribe(head)
+async def _stream(hub: Hub, head: StoryHead, slug: str, cursor: int):
+    subscription = hub.subscribe(head, slug)
     try:
         _release_request_thread()
         yield RETRY_FRAME

@@ -7,7 +7,7 @@ PermissionDenied), renders Markdown before it locks the story row, does its work
 there). Live streams, polls, feeds and the corrections log all read that log.
 """
 
-from incidents.models.change import NOTIFY_CHANNEL, Change
+from incidents.models.change import NOTIFY_CHANNEL, Change, story_changed
 from incidents.models.people import (
     EDITORS_GROUP,
     EDITORS_ONLY,
@@ -39,6 +39,7 @@ __all__ = [
     "LATEST_TIMESTAMP",
     "MAY_NOT_PUBLISH",
     "NOTIFY_CHANNEL",
+    "story_changed",
     "NOT_ON_STORY",
     "ApiToken",
     "Byline",

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.timezone import now
 
-from incidents.models.change import NOTIFY_CHANNEL, Change
+from incidents.models.change import NOTIFY_CHANNEL, Change, story_changed
 from incidents.models.people import (
     EDITORS_ONLY,
     MAY_NOT_PUBLISH,
@@ -163,6 +163,7 @@ class Story(RendersMarkdown):
                 cursor.execute(
                     "SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, f"{self.pk}:{self.sequence}"]
                 )
+        story_changed.send(sender=Story, slug=self.slug)
         return change
 
     def log_outside_edit(self, update=None, *, by=None) -> None:

@@ -3,13 +3,23 @@ CDN or browser for anonymous readers (incidents/caching.py)."""
 
 import hashlib
 
+from asgiref.sync import sync_to_async
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
 
-from incidents.caching import cacheable_for_readers
+from incidents.caching import (
+    cacheable_for_readers,
+    conditional,
+    for_readers,
+    remember_page,
+    remembered_page,
+    surely_anonymous,
+)
+from incidents.live.heads import cached_story_head, public_story_head
 from incidents.models import Story
 
 # A rendered timeline is kept this long at most. It is never stale before then (see below); the
@@ -25,21 +35,34 @@ def front(request: HttpRequest):
     return render(request, "incidents/front.html", {"stories": stories})
 
 
-@cacheable_for_readers
-def story(request: HttpRequest, slug: str):
-    story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
+@require_safe
+async def story(request: HttpRequest, slug: str):
+    """An anonymous reader's article comes from this process's memory of it while the story
+    stands (incidents/caching.py), on the event loop; anyone else's is rendered in a thread."""
     newest_first = request.GET.get("order") == "newest"
+    if surely_anonymous(request):
+        head = cached_story_head(slug) or await sync_to_async(public_story_head)(slug)
+        if head is None:
+            raise Http404("No such story.")
+        key = (head.pk, newest_first)
+        page = remembered_page(request, key, (head.sequence, head.state))
+        if page is not None:
+            return page
+    return await sync_to_async(render_story)(request, slug, newest_first)
+
+
+def render_story(request: HttpRequest, slug: str, newest_first: bool):
+    story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
     timeline, corrections = logged_regions(story, newest_first)
-    return render(
-        request,
-        "incidents/story.html",
-        {
-            "story": story,
-            "newest_first": newest_first,
-            "timeline": timeline,
-            "corrections": corrections,
-        },
-    )
+    context = {
+        "story": story,
+        "newest_first": newest_first,
+        "timeline": timeline,
+        "corrections": corrections,
+    }
+    response = for_readers(request, render(request, "incidents/story.html", context))
+    remember_page((story.pk, newest_first), (story.sequence, story.state), response)
+    return conditional(request, response)
 
 
 def logged_regions(story: Story, newest_first: bool) -> tuple[str, str]:
