@@ -23,12 +23,14 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install -q -e ".[test,dev]"
 	@touch $(STAMP)
 
-# Serve the demo on http://$(HOST):$(PORT) with the embedded SQLite database.
+# Serve the demo on http://$(HOST):$(PORT) with the embedded SQLite database. The git-ignored
+# .env (DEBUG=1, a SECRET_KEY for this checkout) lets the README's manage.py commands run as
+# written; run_demo loads the demo, serves it with uvicorn and ends its log with where to sign in.
 run: export DEBUG ?= 1
 run: $(STAMP)
+	$(PY) -m liveblog.localenv .env
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) -m uvicorn liveblog.asgi:application --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 3
+	$(PY) manage.py run_demo --host $(HOST) --port $(PORT)
 
 # The whole suite. Browser tests drive /usr/bin/chromium (see .ci/run for installing it).
 test: $(STAMP)
@@ -36,6 +38,8 @@ test: $(STAMP)
 
 # Production: several uvicorn workers, hashed+compressed static files through WhiteNoise.
 # Needs SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL (see README, "Deploying").
+# DEBUG is off unless said otherwise, whatever a development .env holds.
+serve: export DEBUG ?= 0
 serve: $(STAMP)
 	$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py collectstatic --noinput -v0

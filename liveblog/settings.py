@@ -15,8 +15,13 @@ from liveblog.env import (
     env_list,
     env_str,
 )
+from liveblog.localenv import read_local_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# The checkout's git-ignored `.env`, written by `make run` (liveblog/localenv.py): it fills in
+# variables the environment leaves unset. LOCAL_ENV_FILE names another file; empty reads none.
+read_local_env(env_str("LOCAL_ENV_FILE", str(BASE_DIR / ".env")))
 
 DEBUG = env_bool("DEBUG", default=False)
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from incidents.views.accounts import login
+from incidents.views.favicon import favicon
 from incidents.views.health import healthz
 
 # Readers' paths first: they are most of the traffic, and each pattern tried costs a little.
@@ -10,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("incidents.urls.live")),
     path("", include("incidents.urls.reader")),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/login/", login, name="login"),
     # No password reset by email: an administrator sets a new password in the admin, or with

@@ -4,6 +4,9 @@ import os
 import tempfile
 from pathlib import Path
 
+# The checkout's .env (written by `make run`) is not read: tests, and the servers and commands
+# they start, see only what the tests set, whether or not someone ran `make run` here.
+os.environ.setdefault("LOCAL_ENV_FILE", "")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 # A file, not SQLite's in-memory database: concurrency tests use several connections at once,

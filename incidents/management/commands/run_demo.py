@@ -1,0 +1,63 @@
+import uvicorn
+from django.core.management.base import BaseCommand
+from django.db import connections
+
+from incidents.demo import change_password_command, ensure_demo_editor, load_demo_stories
+
+
+class DemoServer(uvicorn.Server):
+    """uvicorn, which says where to sign in once it answers, as the last lines of its log."""
+
+    def __init__(self, config, *, announce):
+        super().__init__(config)
+        self.announce = announce
+
+    async def startup(self, sockets=None):
+        await super().startup(sockets)
+        if self.started:
+            self.announce()
+
+
+class Command(BaseCommand):
+    help = (
+        "`make run`: load the demo (safe to rerun), serve it with uvicorn, and print where to "
+        "sign in, and as whom, once the server answers."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, host, port, **options):
+        editor, password = ensure_demo_editor()
+        for story in load_demo_stories(editor):
+            self.stdout.write(f"Loaded the demo story {story.get_absolute_url()}")
+        connections.close_all()  # the server's threads open their own
+        address = f"[{host}]" if ":" in host else host
+        config = uvicorn.Config(
+            "liveblog.asgi:application", host=host, port=port, timeout_graceful_shutdown=3
+        )
+        server = DemoServer(
+            config,
+            announce=lambda: self.announce(f"http://{address}:{port}", editor.username, password),
+        )
+        server.run()
+
+    def announce(self, root: str, username: str, password: str | None) -> None:
+        lines = [
+            "",
+            f"The Live Desk is running at {root}/",
+            f"Sign in at {root}/accounts/login/",
+            f"  user:     {username}",
+        ]
+        reset = change_password_command(username)
+        if password:
+            lines += [f"  password: {password}", f"  (shown this once; to change it: {reset})"]
+        else:
+            lines += [
+                "  password: the one shown when `make run` first created this account;",
+                f"  to set a new one: {reset}",
+            ]
+        lines.append("Stop the server with Ctrl+C.")
+        self.stdout.write(self.style.SUCCESS("\n".join(lines)))
+        self.stdout.flush()
