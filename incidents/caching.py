@@ -48,7 +48,8 @@ def for_readers(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if response.status_code != 200 or response.streaming:
         return response
     patch_vary_headers(response, ("Cookie",))
-    if request.user.is_authenticated:
+    user = getattr(request, "user", None)  # none on the readers' path: nobody signed in
+    if user is not None and user.is_authenticated:
         patch_cache_control(response, private=True, no_cache=True)
         return response
     patch_cache_control(

@@ -10,16 +10,21 @@ body) it still goes to a thread, then and only then. Under the test client and W
 these are Django's own middleware, unchanged.
 
 `MIDDLEWARE` names Django's classes (so `check --deploy` knows them); `Handler`, the ASGI
-application, loads each in its form from `ON_THE_LOOP`.
+application, loads each in its form from `ON_THE_LOOP`, and serves the readers' own paths (the
+poll, the event stream, /healthz) through the few that concern them, `READER_MIDDLEWARE`.
 """
+
+import re
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions import middleware as sessions
 from django.core.handlers.asgi import ASGIHandler
 from django.middleware import clickjacking, common, csp, csrf, security
+from django.utils.csp import CSP, build_policy
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -51,7 +56,27 @@ class SecurityMiddleware(OnTheLoop, security.SecurityMiddleware):
 
 
 class ContentSecurityPolicyMiddleware(OnTheLoop, csp.ContentSecurityPolicyMiddleware):
-    pass
+    """Django builds the policy's header for every response; without a nonce in the policy it is
+    the same every time, so it is built once per policy."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.built: dict[int, tuple] = {}
+
+    def process_response(self, request, response):
+        config = getattr(response, "_csp_config", settings.SECURE_CSP)
+        if (
+            CSP.HEADER_ENFORCE in response
+            or not config
+            or settings.SECURE_CSP_REPORT_ONLY
+            or any(CSP.NONCE in values for values in config.values() if values)
+        ):
+            return super().process_response(request, response)
+        kept = self.built.get(id(config))
+        if kept is None or kept[0] is not config:
+            kept = self.built[id(config)] = (config, build_policy(config))
+        response.headers[CSP.HEADER_ENFORCE] = kept[1]
+        return response
 
 
 class CommonMiddleware(OnTheLoop, common.CommonMiddleware):
@@ -140,13 +165,48 @@ def loop_form(path: str) -> str:
     return path if found is None else f"{found.__module__}.{found.__qualname__}"
 
 
-class Handler(ASGIHandler):
-    """Django's ASGI handler, with each middleware of `MIDDLEWARE` in its on-the-loop form."""
+def loaded(middleware: list[str], is_async: bool) -> ASGIHandler:
+    """An ASGI handler with these middleware, each in its on-the-loop form."""
+    handler = ASGIHandler.__new__(ASGIHandler)
+    listed = settings.MIDDLEWARE
+    settings.MIDDLEWARE = [loop_form(path) for path in middleware]
+    try:
+        ASGIHandler.__init__(handler)
+    finally:
+        settings.MIDDLEWARE = listed
+    return handler
 
-    def load_middleware(self, is_async=False):
-        listed = settings.MIDDLEWARE
-        settings.MIDDLEWARE = [loop_form(path) for path in listed]
-        try:
-            super().load_middleware(is_async)
-        finally:
-            settings.MIDDLEWARE = listed
+
+class Handler:
+    """The ASGI application: Django's handler with each middleware of `MIDDLEWARE` in its
+    on-the-loop form. The paths in `READER_PATHS` (the poll, the event stream, /healthz), and
+    the pages in `READER_PAGES` (the article) when no session or message cookie comes with the
+    request, are for readers: no session, no form, no sign-in. They pass only the shorter
+    `READER_MIDDLEWARE`."""
+
+    def __init__(self):
+        self.everyone = loaded(settings.MIDDLEWARE, is_async=True)
+        self.readers = loaded(settings.READER_MIDDLEWARE, is_async=True)
+        self.reader_paths = re.compile(settings.READER_PATHS)
+        self.reader_pages = re.compile(settings.READER_PAGES)
+        self.signed_in = re.compile(
+            rf"(^|[;\s])({settings.SESSION_COOKIE_NAME}|{CookieStorage.cookie_name})=".encode()
+        )
+
+    def for_readers(self, scope) -> bool:
+        path = scope["path"]
+        if self.reader_paths.fullmatch(path):
+            return True
+        if not self.reader_pages.fullmatch(path):
+            return False
+        cookies = b";".join(value for name, value in scope.get("headers", ()) if name == b"cookie")
+        return not self.signed_in.search(cookies)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and self.for_readers(scope):
+            # Not in a ThreadSensitiveContext of its own, as Django would: the little
+            # synchronous work these requests do (the request signals, a look-up when the
+            # process's memory of a story has expired) runs on one thread shared by all of them,
+            # rather than on a thread started and joined for each request (issue 11).
+            return await self.readers.handle(scope, receive, send)
+        return await self.everyone(scope, receive, send)

@@ -64,6 +64,20 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The paths a reader's page polls or streams from, and the load balancer's health check: under
+# the ASGI server they pass only these middleware (liveblog/middleware.py). No session, form,
+# message or sign-in concerns them; every security header still does.
+READER_PATHS = r"/healthz|/stories/[-a-zA-Z0-9_]+/(?:events|updates)"
+# The article, when nobody is signed in (no session or message cookie): the same for everyone.
+READER_PAGES = r"/stories/[-a-zA-Z0-9_]+/"
+READER_MIDDLEWARE = [
+    "liveblog.requestlog.RequestLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
 ROOT_URLCONF = "liveblog.urls"
 
 TEMPLATES = [

@@ -4,6 +4,7 @@ for a remembered page, a health check that spares the database, a publish that d
 behind thousands of writes. `make bench` measures the speed itself."""
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -52,20 +53,83 @@ def published(story, editor):
     return story
 
 
-def test_every_middleware_runs_on_the_event_loop_under_the_asgi_server():
-    layer, modes = Handler()._middleware_chain, []
+def chain_of(handler) -> list[tuple[str, bool | None]]:
+    layer, modes = handler._middleware_chain, []
     while layer is not None:
         layer = getattr(layer, "__wrapped__", layer)  # convert_exception_to_response's wrapper
         modes.append((type(layer).__name__, getattr(layer, "async_mode", None)))
         layer = getattr(layer, "get_response", None)
         if getattr(layer, "__self__", None) is not None:  # the handler's own _get_response_async
             break
+    return modes
 
-    loaded = [name for name, _ in modes]
-    assert "CsrfViewMiddleware" in loaded and "SessionMiddleware" in loaded
-    assert all(mode in (True, None) for _, mode in modes), modes
+
+def test_every_middleware_runs_on_the_event_loop_under_the_asgi_server():
+    handler = Handler()
+    everyone, readers = chain_of(handler.everyone), chain_of(handler.readers)
+
+    assert "CsrfViewMiddleware" in dict(everyone) and "SessionMiddleware" in dict(everyone)
+    assert all(mode in (True, None) for _, mode in everyone + readers), everyone + readers
     assert len(ON_THE_LOOP) == 9
     assert all(path in django_settings.MIDDLEWARE for path in ON_THE_LOOP)
+    # The readers' own paths pass the security headers' middleware, and nothing of sessions.
+    assert {"SecurityMiddleware", "ContentSecurityPolicyMiddleware"} <= set(dict(readers))
+    assert {"XFrameOptionsMiddleware", "CommonMiddleware"} <= set(dict(readers))
+    assert not {"SessionMiddleware", "CsrfViewMiddleware"} & set(dict(readers))
+
+
+@pytest.mark.parametrize("path", ["updates?since=1", "events?cursor=1", ""])
+def test_the_readers_path_keeps_every_security_header(asgi, published, path):
+    url = f"/stories/{published.slug}/{path}"
+    answer = asgi.open(url)
+    if path.startswith("events"):
+        asgi.disconnect(answer)
+    else:
+        asgi.call(asyncio.wait_for(answer._task, 5))
+
+    assert answer.status == 200
+    assert answer.headers["content-security-policy"].startswith("default-src 'self'")
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert answer.headers["cross-origin-opener-policy"] == "same-origin"
+    assert "set-cookie" not in answer.headers
+
+
+def test_the_readers_path_still_refuses_an_unknown_host(asgi, published):
+    url = f"/stories/{published.slug}/updates?since={published.sequence}"
+
+    answer = asgi.open(url, {"host": "evil.example"})
+    asgi.call(asyncio.wait_for(answer._task, 5))
+
+    assert answer.status == 400
+
+
+def test_a_signed_in_editor_takes_the_full_path_to_the_article(asgi, published, editor):
+    client = Client()
+    client.force_login(editor)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+
+    signed_in = asgi.open(published.get_absolute_url(), {"cookie": cookie})
+    asgi.call(asyncio.wait_for(signed_in._task, 5))
+
+    assert signed_in.status == 200
+    assert "Sign out" in signed_in.body.decode()
+    assert "private" in signed_in.headers["cache-control"]
+
+
+def test_a_304_poll_starts_no_thread(asgi, published, monkeypatch):
+    url = f"/stories/{published.slug}/updates?since={published.sequence}"
+    first = asgi.open(url)
+    asgi.call(asyncio.wait_for(first._task, 5))
+    started = Counter(monkeypatch, threading.Thread, "start")
+
+    again = asgi.open(url, {"If-None-Match": first.headers["etag"]})
+    asgi.call(asyncio.wait_for(again._task, 5))
+
+    assert again.status == 304
+    assert started.calls == 0
 
 
 def test_a_304_poll_costs_no_more_thread_handoffs_than_a_bare_view(asgi, published, monkeypatch):

@@ -7,7 +7,6 @@ replayed (missing, malformed, or too far behind) gets a small reset answer: the 
 timeline. Rendered answers are kept in the cache by story, sequence and `since`.
 """
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +22,7 @@ from incidents.live.heads import (
     public_story_head,
 )
 from incidents.models import Story
+from liveblog.offload import in_own_thread
 
 POLL_CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30"
 RENDERED_SECONDS = 300  # how long a rendered answer stays in the cache (keyed by sequence)
@@ -56,7 +56,7 @@ async def updates(request: HttpRequest, slug: str):
         if not_modified is not None:
             not_modified["ETag"] = etag
             return share(request, not_modified)
-    return share(request, await sync_to_async(answer)(request, slug))
+    return share(request, await in_own_thread(answer, request, slug))
 
 
 def answer(request: HttpRequest, slug: str) -> HttpResponse:

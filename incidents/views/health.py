@@ -9,13 +9,13 @@ load balancer asking every second, or a storm of checks, costs the database one 
 import logging
 import time
 
-from asgiref.sync import sync_to_async
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from incidents.live.hub import current_hub
+from liveblog.offload import in_own_thread
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ async def database_problem() -> str | None:
     global _last_probe
     checked, problem = _last_probe
     if time.monotonic() - checked >= HEALTH_DATABASE_SECONDS:
-        problem = await sync_to_async(probe_database)()
+        problem = await in_own_thread(probe_database)
         _last_probe = (time.monotonic(), problem)
     return problem
 

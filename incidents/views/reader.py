@@ -3,7 +3,6 @@ CDN or browser for anonymous readers (incidents/caching.py)."""
 
 import hashlib
 
-from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, render
@@ -21,6 +20,7 @@ from incidents.caching import (
 )
 from incidents.live.heads import cached_story_head, public_story_head
 from incidents.models import Story
+from liveblog.offload import in_own_thread
 
 # A rendered timeline is kept this long at most. It is never stale before then (see below); the
 # limit only frees the memory of stories nobody reads any more.
@@ -41,14 +41,14 @@ async def story(request: HttpRequest, slug: str):
     stands (incidents/caching.py), on the event loop; anyone else's is rendered in a thread."""
     newest_first = request.GET.get("order") == "newest"
     if surely_anonymous(request):
-        head = cached_story_head(slug) or await sync_to_async(public_story_head)(slug)
+        head = cached_story_head(slug) or await in_own_thread(public_story_head, slug)
         if head is None:
             raise Http404("No such story.")
         key = (head.pk, newest_first)
         page = remembered_page(request, key, (head.sequence, head.state))
         if page is not None:
             return page
-    return await sync_to_async(render_story)(request, slug, newest_first)
+    return await in_own_thread(render_story, request, slug, newest_first)
 
 
 def render_story(request: HttpRequest, slug: str, newest_first: bool):
