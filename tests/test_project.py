@@ -100,3 +100,16 @@ def test_the_demo_keeps_existing_data(editor):
 
     assert story.updates.count() == count + 1
     assert Story.objects.count() == 2
+
+
+def test_the_readme_shows_the_screenshots_the_script_draws():
+    from pathlib import Path
+
+    from bench.screenshots import OUT, SHOTS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "`.venv/bin/python bench/screenshots.py`" in readme
+    for name, *_ in SHOTS:
+        drawn = OUT / name
+        assert f"docs/{name}" in readme
+        assert drawn.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", drawn
