@@ -113,3 +113,17 @@ def test_the_readme_shows_the_screenshots_the_script_draws():
         drawn = OUT / name
         assert f"docs/{name}" in readme
         assert drawn.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", drawn
+
+
+@pytest.mark.django_db
+def test_the_demo_quotes_carry_no_stray_quote_marks(editor):
+    """A quote's second line began with "> " after a line join, so readers saw "We are >"."""
+    from incidents.demo import load_demo_stories
+    from incidents.models import Update
+
+    load_demo_stories(editor)
+    quoted = Update.objects.filter(body_html__contains="<blockquote>")
+
+    assert quoted.count() >= 2
+    for update in quoted:
+        assert "&gt;" not in update.body_html, update.body
