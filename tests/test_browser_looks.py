@@ -23,7 +23,7 @@ EDGES = """() => {
   return {title: title.left, masthead: box(inner), main: box(main)};
 }"""
 
-# Each line box a element's text occupies: one distinct top per line.
+# Each line box an element's text occupies: one distinct top per line.
 LINES = """(element) => {
   const range = document.createRange();
   range.selectNodeContents(element);
@@ -81,11 +81,15 @@ def test_the_masthead_lines_up_with_the_article(browser, demo, width):
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("path", ["/newsroom/", f"/newsroom/stories/{LIVE_DEMO_SLUG}/"])
-def test_the_masthead_lines_up_with_the_newsroom(browser, demo, client, path, width):
+def test_the_masthead_lines_up_with_the_newsroom_and_keeps_each_link_whole(
+    browser, demo, client, path, width
+):
     page = open_at(browser, width, demo + path, cookie=signed_in(client))
     assert page.locator(".masthead__nav").get_by_text("Newsroom").is_visible()
 
     assert_on_one_column(page)
+    for item in page.locator(".masthead__title, .masthead__nav a, .masthead__nav button").all():
+        assert item.evaluate(LINES) == 1, item.inner_text()
     page.context.close()
 
 
