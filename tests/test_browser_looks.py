@@ -130,3 +130,18 @@ def test_badges_are_readable(browser, demo, client, width):
         assert badge["transform"] == "none", badge
     article.context.close()
     desk.context.close()
+
+
+def test_badges_are_readable_in_the_exported_file(browser, demo):
+    from incidents.export import export_html
+    from incidents.models import Story
+
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.set_content(export_html(Story.objects.get(slug=LIVE_DEMO_SLUG)))
+    badges = page.evaluate(BADGES)
+    assert {"Key event", "Investigating"} <= {badge["text"] for badge in badges}
+
+    for badge in badges:
+        assert badge["size"] >= 12, badge
+        assert badge["transform"] == "none", badge
+    page.context.close()
