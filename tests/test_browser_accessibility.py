@@ -92,6 +92,28 @@ def test_newsroom_pages_have_no_serious_problem(browser, axe, demo, client, path
     page.context.close()
 
 
+@pytest.mark.parametrize(
+    ("path", "form", "error"),
+    [
+        ("/newsroom/", "#new-story", "#new-story .field--headline .field__error"),
+        (f"/newsroom/stories/{LIVE_DEMO_SLUG}/", "#compose-form", "#compose .field__error"),
+    ],
+    ids=["new-story", "compose"],
+)
+def test_forms_showing_their_errors_have_no_serious_problem(
+    browser, axe, demo, client, path, form, error
+):
+    from django.contrib.auth.models import User
+
+    editor = User.objects.get(username="editor")
+    page = open_at(browser, 1280, demo + path, signed_in_as=editor, client=client, root=demo)
+    page.locator(f"{form} button[type=submit]").first.click()
+    expect(page.locator(error)).to_be_visible()
+
+    assert serious_problems(axe, page) == []
+    page.context.close()
+
+
 # --- the desk by keyboard alone ---------------------------------------------------------------
 
 # What has the focus, and whether it shows: a ring (outline) or a glow (box-shadow).
@@ -180,7 +202,13 @@ def test_an_editor_runs_the_desk_by_keyboard_alone(page, axe, live_server, edito
     expect(page.locator("#desk-timeline")).to_contain_text("UPDATE 1 is saved as revision 2.")
     focus_lands_on(page, "#desk-timeline .notice[role=status]")
 
-    # Retract: from the row's notice, forward to "Retract…", then the reason box.
+    # Pin redraws the whole timeline: the focus goes to its notice, not to the page's start.
+    tab_to(page, "#desk-timeline form[action$='/pin/'] button")
+    page.keyboard.press("Enter")
+    expect(page.locator("#desk-timeline")).to_contain_text("UPDATE 1 is pinned to the top.")
+    focus_lands_on(page, "#desk-timeline > .notice[role=status]")
+
+    # Retract: forward to "Retract…", then the reason box.
     tab_to(page, "#desk-timeline a[href$='/retract/']")
     page.keyboard.press("Enter")
     expect(page.locator(".retract-form")).to_be_visible()
@@ -197,7 +225,7 @@ def test_an_editor_runs_the_desk_by_keyboard_alone(page, axe, live_server, edito
     assert story.state == Story.State.LIVE
     assert story.dek == "Crossings are suspended until the fog lifts."
     update = story.updates.get(number=1)
-    assert (update.state, update.revision) == ("retracted", 2)
+    assert (update.state, update.revision, update.pinned) == ("retracted", 2, False)  # unpinned
     assert update.body == (
         "All crossings are cancelled this morning. The first sailing is expected at noon."
     )
