@@ -50,10 +50,13 @@ FUZZ_CONFIG = {
 
 
 def _sent_as_generated(case) -> bool:
-    """requests drops a query parameter whose value is None or an empty list, so a "negative"
-    case made of one unknown parameter with such a value would reach the server as a valid
-    request."""
-    return not any(value is None or value == [] for value in (case.query or {}).values())
+    """requests drops a query parameter whose value is None or an empty list, dict or tuple, so
+    a "negative" case made of one unknown parameter with such a value would reach the server as
+    a valid request."""
+    return not any(
+        value is None or (isinstance(value, list | dict | tuple) and not value)
+        for value in (case.query or {}).values()
+    )
 
 
 def test_document_is_valid_openapi_3_1():

@@ -261,8 +261,9 @@ class Hub:
             self._tasks.append(self.loop.create_task(self._listen_forever(), name="live-listen"))
 
     def notice(self, pk: int) -> None:
-        """From any thread: the story `pk` has a committed change to deliver now."""
-        if pk in self._watched:
+        """From any thread: the story `pk` has a committed change to deliver now. Only when the
+        hub polls (SQLite); on PostgreSQL the NOTIFY comes at the same moment."""
+        if self.mode == "poll" and pk in self._watched:
             with contextlib.suppress(RuntimeError):  # the loop has closed
                 self.loop.call_soon_threadsafe(self._mark_dirty, pk)
 
