@@ -8,7 +8,7 @@ tests/test_rendering_xss.py guards it with a corpus of known attack vectors.
 import re
 from dataclasses import dataclass
 from functools import partial
-from html import escape
+from html import escape, unescape
 
 import bleach
 import markdown
@@ -230,3 +230,18 @@ def render_markdown(source: str) -> str:
         output_format="html",
     )
     return _cleaner.clean(html).strip()
+
+
+# Characters never kept in searchable text: NUL and other controls, and the two private-use
+# characters the search marks its matches with (incidents/search.py), so that a writer's text can
+# never open or close a highlight.
+MATCH_START, MATCH_END = "\ue000", "\ue001"
+_UNSEARCHABLE = {code: " " for code in (*range(32), 127, ord(MATCH_START), ord(MATCH_END))}
+_TAG = re.compile(r"<[^>]*>")
+
+
+def searchable_text(rendered_html: str) -> str:
+    """HTML this module rendered, as one line of plain text for the search index: tags become
+    spaces, entities characters (so "&lt;b&gt;" is "<b>" again: escape it wherever it is shown)."""
+    text = unescape(_TAG.sub(" ", rendered_html)).translate(_UNSEARCHABLE)
+    return " ".join(text.split())
