@@ -80,7 +80,7 @@ def search(query: str, page=1) -> Page:
     if not phrases:
         matches = []
     elif connection.vendor == "postgresql":
-        matches = _postgres_matches(phrases)
+        matches = postgres_matches(phrases)
     else:
         matches = SqliteMatches(phrases)
     result = Paginator(matches, RESULTS_PER_PAGE).page(page)
@@ -107,7 +107,7 @@ def _readable():
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 
-def _postgres_matches(phrases):
+def postgres_matches(phrases):
     from django.contrib.postgres.search import (
         SearchHeadline,
         SearchQuery,
