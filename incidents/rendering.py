@@ -237,11 +237,16 @@ def render_markdown(source: str) -> str:
 # never open or close a highlight.
 MATCH_START, MATCH_END = "\ue000", "\ue001"
 _UNSEARCHABLE = {code: " " for code in (*range(32), 127, ord(MATCH_START), ord(MATCH_END))}
+# Tags that end a run of text (a paragraph, an item, a cell); any other tag sits inside a word's
+# run ("<a>CloudPay</a>," reads "CloudPay,").
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|thead|tbody|tr|th|td|div)\b[^>]*>"
+)
 _TAG = re.compile(r"<[^>]*>")
 
 
 def searchable_text(rendered_html: str) -> str:
-    """HTML this module rendered, as one line of plain text for the search index: tags become
-    spaces, entities characters (so "&lt;b&gt;" is "<b>" again: escape it wherever it is shown)."""
-    text = unescape(_TAG.sub(" ", rendered_html)).translate(_UNSEARCHABLE)
-    return " ".join(text.split())
+    """HTML this module rendered, as one line of plain text for the search index: entities become
+    characters again (so "&lt;b&gt;" is "<b>": escape it wherever it is shown)."""
+    text = _TAG.sub("", _BLOCK_TAG.sub(" ", rendered_html))
+    return " ".join(unescape(text).translate(_UNSEARCHABLE).split())

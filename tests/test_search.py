@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incidents.models import SearchEntry, Story
+from incidents.rendering import searchable_text
 from incidents.search import RESULTS_PER_PAGE, postgres_matches, search, terms
 from tests.conftest import make_story
 
@@ -326,3 +327,10 @@ def test_postgresql_answers_from_the_gin_index(published):
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "search_entry_document" in plan
+
+
+def test_the_indexed_text_keeps_words_whole_and_blocks_apart():
+    html = '<p>Paid via <a href="x">Cloud<em>Pay</em></a>, fine.</p><ul><li>one</li><li>two</li>'
+
+    assert searchable_text(html) == "Paid via CloudPay, fine. one two"
+    assert searchable_text("<p>&lt;b&gt; \x00\ue000x\ue001</p>") == "<b> x"
