@@ -334,3 +334,11 @@ def test_the_indexed_text_keeps_words_whole_and_blocks_apart():
 
     assert searchable_text(html) == "Paid via CloudPay, fine. one two"
     assert searchable_text("<p>&lt;b&gt; \x00\ue000x\ue001</p>") == "<b> x"
+
+
+def test_an_edit_made_in_the_admin_is_followed_once_logged(published, editor):
+    Story.objects.filter(pk=published.pk).update(headline="Chat Service Back For Everyone")
+    published.refresh_from_db()
+    published.log_outside_edit(by=editor)
+
+    assert found("back everyone") == [(published.slug, None)]
