@@ -2,7 +2,8 @@
 
 The entries searched are kept in step with the story's log (incidents/models/search_entry.py).
 On SQLite they are indexed by FTS5 (the table `incidents_search_fts`, created with its triggers by
-migration 0006); on PostgreSQL by a GIN index over DOCUMENT, the same expression the query uses.
+migration 0006); on PostgreSQL each entry's tsvector is a stored, generated column with a GIN
+index (same migration), which the query reads for matching and ranking.
 Readers find only what they may read: entries of public stories, and of updates that are still
 published, whatever the index holds.
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -78,20 +80,20 @@ def search(query: str, page=1) -> Page:
     does, empty or not)."""
     phrases = terms(query)
     if not phrases:
-        matches = []
-    elif connection.vendor == "postgresql":
-        matches = postgres_matches(phrases)
-    else:
-        matches = SqliteMatches(phrases)
-    result = Paginator(matches, RESULTS_PER_PAGE).page(page)
-    result.object_list = [_hit(entry) for entry in result.object_list]
+        return Paginator([], RESULTS_PER_PAGE).page(page)
+    backend = Postgres(phrases) if connection.vendor == "postgresql" else Sqlite(phrases)
+    result = Paginator(backend.matches(), RESULTS_PER_PAGE).page(page)
+    # Snippets are made for the page's entries only: the costly part of a search.
+    entries = list(result.object_list)
+    snippets = backend.snippets([entry.pk for entry in entries])
+    result.object_list = [_hit(entry, snippets.get(entry.pk, "")) for entry in entries]
     return result
 
 
-def _hit(entry: SearchEntry) -> Hit:
+def _hit(entry: SearchEntry, snippet: str) -> Hit:
     if entry.update is not None:
         entry.update.story = entry.story
-    return Hit(entry.story, entry.update, highlighted(entry.snippet))
+    return Hit(entry.story, entry.update, highlighted(snippet))
 
 
 def highlighted(snippet: str) -> SafeString:
@@ -100,44 +102,56 @@ def highlighted(snippet: str) -> SafeString:
     return mark_safe(marked)  # noqa: S308 - escaped above; the markers never occur in text
 
 
-def _readable():
-    return Q(update=None) | Q(update__state=Update.State.PUBLISHED)
+def _entries(ids: list[int]) -> list[SearchEntry]:
+    """The entries with these ids, in this order (one may have gone since: it is left out)."""
+    found = SearchEntry.objects.select_related("story", "update").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 
-def postgres_matches(phrases):
-    from django.contrib.postgres.search import (
-        SearchHeadline,
-        SearchQuery,
-        SearchRank,
-        SearchVector,
-    )
+class Postgres:
+    """PostgreSQL's full-text search over each entry's stored tsvector (migration 0006: a
+    generated column, title weighted A and body B, with a GIN index)."""
 
-    document = SearchVector("title", weight="A", config=CONFIG) + SearchVector(
-        "body", weight="B", config=CONFIG
-    )
-    query = SearchQuery(" ".join(phrases[0]), search_type="phrase", config=CONFIG)
-    for words in phrases[1:]:
-        query &= SearchQuery(" ".join(words), search_type="phrase", config=CONFIG)
-    snippet = SearchHeadline(
-        "body",
-        query,
-        config=CONFIG,
-        start_sel=MATCH_START,
-        stop_sel=MATCH_END,
-        max_words=SNIPPET_WORDS,
-        min_words=SNIPPET_WORDS // 2,
-    )
-    return (
-        SearchEntry.objects.annotate(document=document)
-        .filter(_readable(), document=query)
-        .exclude(story__state=Story.State.DRAFT)
-        .annotate(rank=SearchRank(document, query), snippet=snippet)
-        .select_related("story", "update")
-        .order_by("-rank", "-pk")
-    )
+    def __init__(self, phrases: list[list[str]]):
+        from django.contrib.postgres.search import SearchQuery, SearchVectorField
+
+        self.document = RawSQL(
+            "incidents_searchentry.document", (), output_field=SearchVectorField()
+        )
+        self.query = SearchQuery(" ".join(phrases[0]), search_type="phrase", config=CONFIG)
+        for words in phrases[1:]:
+            self.query &= SearchQuery(" ".join(words), search_type="phrase", config=CONFIG)
+
+    def matches(self):
+        from django.contrib.postgres.search import SearchRank
+
+        readable = Q(update=None) | Q(update__state=Update.State.PUBLISHED)
+        return (
+            SearchEntry.objects.annotate(document=self.document)
+            .filter(readable, document=self.query)
+            .exclude(story__state=Story.State.DRAFT)
+            .annotate(rank=SearchRank(self.document, self.query))
+            .select_related("story", "update")
+            .order_by("-rank", "-pk")
+        )
+
+    def snippets(self, ids: list[int]) -> dict[int, str]:
+        from django.contrib.postgres.search import SearchHeadline
+
+        snippet = SearchHeadline(
+            "body",
+            self.query,
+            config=CONFIG,
+            start_sel=MATCH_START,
+            stop_sel=MATCH_END,
+            max_words=SNIPPET_WORDS,
+            min_words=SNIPPET_WORDS // 2,
+        )
+        rows = SearchEntry.objects.filter(pk__in=ids).annotate(snippet=snippet)
+        return dict(rows.values_list("pk", "snippet"))
 
 
 # --- SQLite ------------------------------------------------------------------------------------
@@ -152,13 +166,35 @@ _SQLITE_MATCHES = """
 """
 
 
-class SqliteMatches:
-    """The matching entries as the Paginator reads them: a count, and one slice per page."""
+class Sqlite:
+    """SQLite's FTS5 table over the entries (migration 0006), ranked by bm25, title first."""
 
     def __init__(self, phrases: list[list[str]]):
         # Each phrase quoted, so FTS5 reads it as text only: the words hold no quote.
-        match = " ".join('"' + " ".join(words) + '"' for words in phrases)
-        self.params = [match, Story.State.DRAFT, Update.State.PUBLISHED]
+        self.match = " ".join('"' + " ".join(words) + '"' for words in phrases)
+
+    def matches(self) -> "SqliteMatches":
+        return SqliteMatches([self.match, Story.State.DRAFT, Update.State.PUBLISHED])
+
+    def snippets(self, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        placeholders = ", ".join(["%s"] * len(ids))
+        sql = (
+            "SELECT rowid, snippet(incidents_search_fts, 1, %s, %s, '…', %s)"  # noqa: S608
+            " FROM incidents_search_fts WHERE incidents_search_fts MATCH %s"
+            f" AND rowid IN ({placeholders})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [MATCH_START, MATCH_END, SNIPPET_WORDS, self.match, *ids])
+            return dict(cursor.fetchall())
+
+
+class SqliteMatches:
+    """The matching entries as the Paginator reads them: a count, and one slice per page."""
+
+    def __init__(self, params: list):
+        self.params = params
 
     def count(self) -> int:
         with connection.cursor() as cursor:
@@ -167,24 +203,9 @@ class SqliteMatches:
 
     def __getitem__(self, bounds: slice) -> list[SearchEntry]:
         sql = (
-            "SELECT entry.id, snippet(incidents_search_fts, 1, %s, %s, '…', %s)"
-            f" {_SQLITE_MATCHES}"
+            f"SELECT entry.id {_SQLITE_MATCHES}"  # noqa: S608 - no value in it but the parameters
             " ORDER BY bm25(incidents_search_fts, 4.0, 1.0), entry.id DESC LIMIT %s OFFSET %s"
-        )  # noqa: S608 - no value in it but the parameters
-        limit = bounds.stop - bounds.start
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [MATCH_START, MATCH_END, SNIPPET_WORDS, *self.params, limit, bounds.start],
-            )
-            rows = cursor.fetchall()
-        entries = SearchEntry.objects.select_related("story", "update").in_bulk(
-            [pk for pk, _ in rows]
         )
-        found = []
-        for pk, snippet in rows:
-            entry = entries.get(pk)  # gone since the first query: its change was committed
-            if entry is not None:
-                entry.snippet = snippet
-                found.append(entry)
-        return found
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*self.params, bounds.stop - bounds.start, bounds.start])
+            return _entries([pk for (pk,) in cursor.fetchall()])

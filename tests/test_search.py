@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from incidents.models import SearchEntry, Story
 from incidents.rendering import searchable_text
-from incidents.search import RESULTS_PER_PAGE, postgres_matches, search, terms
+from incidents.search import RESULTS_PER_PAGE, Postgres, search, terms
 from tests.conftest import make_story
 
 
@@ -319,7 +319,7 @@ def test_the_migration_enters_what_was_published_before_it():
 def test_postgresql_answers_from_the_gin_index(published):
     if connection.vendor != "postgresql":
         pytest.skip("the GIN index exists on PostgreSQL only; SQLite answers from FTS5")
-    matches = postgres_matches([["replication"]])
+    matches = Postgres([["replication"]]).matches()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         sql, params = matches.query.sql_with_params()
