@@ -58,18 +58,17 @@ class SearchEntry(models.Model):
     def follow(cls, story, kind: str, update=None) -> None:
         """Bring the entries in step with a change just logged. Call inside its transaction."""
         if update is None:
-            cls.objects.update_or_create(
-                story=story,
-                update=None,
-                defaults={
-                    "title": story_title(story.headline, story.headline_suffix),
-                    "body": story_text(story.dek, story.intro_html),
-                },
-            )
+            title = story_title(story.headline, story.headline_suffix)
+            body = story_text(story.dek, story.intro_html)
+            cls._write(story, None, title=title, body=body)
         elif kind in _UPDATE_TEXT_CHANGES and update.is_published:
-            cls.objects.update_or_create(
-                update=update,
-                defaults={"story": story, "body": searchable_text(update.body_html)},
-            )
+            cls._write(story, update, body=searchable_text(update.body_html))
         elif not update.is_published:
             cls.objects.filter(update=update).delete()
+
+    @classmethod
+    def _write(cls, story, update, **values) -> None:
+        # One UPDATE when the entry exists, and an INSERT when it does not (a newly published
+        # update); no savepoint, no row lock beyond the story's, which the caller holds.
+        if not cls.objects.filter(story=story, update=update).update(**values):
+            cls.objects.create(story=story, update=update, **values)
