@@ -342,3 +342,12 @@ def test_an_edit_made_in_the_admin_is_followed_once_logged(published, editor):
     published.log_outside_edit(by=editor)
 
     assert found("back everyone") == [(published.slug, None)]
+
+
+def test_the_query_shown_back_is_escaped(client, published):
+    response = client.get("/search/", {"q": '"><script>alert(1)</script> replication'})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; replication" in html
+    assert "<script>alert(1)" not in html
