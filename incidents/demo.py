@@ -150,7 +150,7 @@ advises customers **not** to reset their network settings, which can remove thei
 The company says it has found the cause. A spokesperson told us:
 
 > A software update to part of our core data network did not behave as expected. We are \
-> moving traffic back to the previous version and expect data to return in stages.
+moving traffic back to the previous version and expect data to return in stages.
 
 Brightwave has not said how many customers are affected.
 """,

@@ -315,7 +315,8 @@ class RetractForm(forms.Form):
         form_class=TrimmedField,
         required=True,
         label="Why is it retracted?",
-        widget=forms.Textarea(attrs={"rows": 2}),
+        # The form opens where the editor pressed "Retract…": the reason box takes the focus.
+        widget=forms.Textarea(attrs={"rows": 2, "autofocus": True}),
         help_text="Readers see this in place of the update.",
         error_messages={"required": "Say why the update is retracted; readers see it."},
     )

@@ -45,12 +45,8 @@ class RequestSizeLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is None and b"transfer-encoding" not in headers:
-            # No body at all (a reader's GET, an event stream): nothing to count.
-            return await self.app(scope, receive, send)
         limit = limit_for(scope["path"])
+        declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             return await self._refuse(scope, send, limit)
 

@@ -167,3 +167,24 @@ def test_bylines_are_not_duplicated_for_an_empty_list(client, editor):
     client.post(CREATE, new_story(bylines_text=""))
 
     assert not Byline.objects.exists()
+
+
+def test_every_label_on_the_new_story_form_names_a_control(client, editor):
+    """The "Contributors" label pointed at the boxes' wrapper, not at a control; a group of
+    boxes is named by its fieldset's legend instead."""
+    import re
+
+    make_user("rory", first_name="Rory", last_name="Reporter")
+    client.force_login(editor)
+    response = client.get(reverse("desk:dashboard"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    form = page[page.index('id="new-story"') : page.index("</form>", page.index('id="new-story"'))]
+
+    controls = set(re.findall(r'<(?:input|select|textarea)\b[^>]*\bid="([^"]+)"', form))
+    labelled = re.findall(r'<label for="([^"]*)"', form)
+    assert "id_new_headline" in labelled
+    assert set(labelled) <= controls
+    assert re.search(r'<fieldset class="field field--group field--contributors"[^>]*>\s*'
+                     r"<legend>Contributors</legend>", form)  # fmt: skip
+    assert 'name="contributors"' in form

@@ -100,3 +100,30 @@ def test_the_demo_keeps_existing_data(editor):
 
     assert story.updates.count() == count + 1
     assert Story.objects.count() == 2
+
+
+def test_the_readme_shows_the_screenshots_the_script_draws():
+    from pathlib import Path
+
+    from bench.screenshots import OUT, SHOTS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "`.venv/bin/python bench/screenshots.py`" in readme
+    for name, *_ in SHOTS:
+        drawn = OUT / name
+        assert f"docs/{name}" in readme
+        assert drawn.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", drawn
+
+
+@pytest.mark.django_db
+def test_the_demo_quotes_carry_no_stray_quote_marks(editor):
+    """A quote's second line began with "> " after a line join, so readers saw "We are >"."""
+    from incidents.demo import load_demo_stories
+    from incidents.models import Update
+
+    load_demo_stories(editor)
+    quoted = Update.objects.filter(body_html__contains="<blockquote>")
+
+    assert quoted.count() >= 2
+    for update in quoted:
+        assert "&gt;" not in update.body_html, update.body

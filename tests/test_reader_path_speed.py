@@ -362,3 +362,20 @@ def test_postgresql_connections_come_from_a_pool(tmp_path):
 
     assert done.returncode == 0, done.stderr
     assert '"max_size": 20' in done.stdout
+
+
+def test_a_change_made_in_this_process_goes_out_at_once_not_at_the_next_look(
+    asgi, published, editor, settings
+):
+    settings.LIVE_SQLITE_POLL_SECONDS = 30  # the hub's own look would come far too late
+    stream = asgi.open(f"/stories/{published.slug}/events?cursor={published.sequence}")
+    asgi.wait_for(stream, lambda frames: True)
+    time.sleep(0.3)  # the hub's first look at the story, when it began to watch it
+
+    published.publish_update("Straight to the open page.", by=editor)
+    published.refresh_from_db()
+    frames = asgi.wait_for(
+        stream, lambda f: any(x.id == str(published.sequence) for x in f), timeout=3
+    )
+
+    assert "Straight to the open page." in frames[-1].data

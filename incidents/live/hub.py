@@ -8,6 +8,7 @@ when `stop()` is awaited.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -258,6 +259,12 @@ class Hub:
         self._tasks.append(self.loop.create_task(self._beat_forever(), name="live-heartbeat"))
         if self.mode == "notify":
             self._tasks.append(self.loop.create_task(self._listen_forever(), name="live-listen"))
+
+    def notice(self, pk: int) -> None:
+        """From any thread: the story `pk` has a committed change to deliver now."""
+        if pk in self._watched:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                self.loop.call_soon_threadsafe(self._mark_dirty, pk)
 
     def _mark_dirty(self, pk: int) -> None:
         self._dirty.add(pk)

@@ -14,6 +14,28 @@
     }
   });
 
+  // A swap that replaces the focused button would leave the keyboard at the top of the page.
+  // htmx focuses an [autofocus] in what arrives; failing that, the focus goes to the first field
+  // in error, else the notice that says what happened, else the new region itself. Only then:
+  // the desk's own polling never moves anyone's focus.
+  var focusWasIn = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    var target = event.detail.target;
+    focusWasIn = active && active !== document.body && target && target.contains(active) ? target : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!focusWasIn || event.detail.target !== focusWasIn) return;
+    focusWasIn = null;
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    var region = event.target;
+    if (!region || !region.isConnected || !region.querySelector) return;
+    var next = region.querySelector("[aria-invalid='true'], .field--error :is(input, select, textarea), .notice") || region;
+    if (!next.matches("input, select, textarea, button, a[href]")) next.setAttribute("tabindex", "-1");
+    next.focus();
+  });
+
   // Anything else that fails says so, instead of the button just coming back to life.
   function flash(message) {
     var box = document.getElementById("desk-flash");
