@@ -50,9 +50,14 @@ def exported_updates(story: Story) -> list[Update]:
     return updates
 
 
+def site_address(base_url: str = "") -> str:
+    """The live site's address without a trailing slash, or "" when none is known."""
+    return (base_url or getattr(settings, "SITE_URL", "") or "").rstrip("/")
+
+
 def story_url(story: Story, base_url: str = "") -> str:
     """The live story's absolute address, or "" when no base URL is known."""
-    base_url = (base_url or getattr(settings, "SITE_URL", "") or "").rstrip("/")
+    base_url = site_address(base_url)
     return f"{base_url}{story.get_absolute_url()}" if base_url else ""
 
 
@@ -165,6 +170,9 @@ def export_html(story: Story, *, base_url: str = "", exported_at: datetime | Non
             "updates": updates,
             "corrections": list(story.corrections()),
             "story_url": address,
+            # Tags link to their pages on the site only when its address is known.
+            "exporting": True,
+            "site_address": site_address(base_url),
             "site_name": settings.SITE_NAME,
             "exported_at": exported_at or now(),
             "stylesheet": inline_stylesheet(),

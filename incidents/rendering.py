@@ -8,7 +8,7 @@ tests/test_rendering_xss.py guards it with a corpus of known attack vectors.
 import re
 from dataclasses import dataclass
 from functools import partial
-from html import escape
+from html import escape, unescape
 
 import bleach
 import markdown
@@ -230,3 +230,23 @@ def render_markdown(source: str) -> str:
         output_format="html",
     )
     return _cleaner.clean(html).strip()
+
+
+# Characters never kept in searchable text: NUL and other controls, and the two private-use
+# characters the search marks its matches with (incidents/search.py), so that a writer's text can
+# never open or close a highlight.
+MATCH_START, MATCH_END = "\ue000", "\ue001"
+_UNSEARCHABLE = {code: " " for code in (*range(32), 127, ord(MATCH_START), ord(MATCH_END))}
+# Tags that end a run of text (a paragraph, an item, a cell); any other tag sits inside a word's
+# run ("<a>CloudPay</a>," reads "CloudPay,").
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|thead|tbody|tr|th|td|div)\b[^>]*>"
+)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def searchable_text(rendered_html: str) -> str:
+    """HTML this module rendered, as one line of plain text for the search index: entities become
+    characters again (so "&lt;b&gt;" is "<b>": escape it wherever it is shown)."""
+    text = _TAG.sub("", _BLOCK_TAG.sub(" ", rendered_html))
+    return " ".join(unescape(text).translate(_UNSEARCHABLE).split())

@@ -103,7 +103,7 @@ def test_seed_article_recreated_through_the_api_alone(newcomer_api):
     assert "<blockquote>" in html and "parallel system takes over" in html
     assert html.count('href="https://example.com/') >= 7
     for tag in ("Twitter", "Technology", "Google", "Gchat"):
-        assert f"<li>{tag}</li>" in html
+        assert f'<li><a href="/tags/{tag.lower()}/">{tag}</a></li>' in html
     assert "Suggest a correction" in html
 
     export = Client().get(story["export_url"].removeprefix("http://testserver"))

@@ -60,8 +60,11 @@ def open_at(browser, width, url, *, signed_in_as=None, client=None, root=None):
         (f"/stories/{LIVE_DEMO_SLUG}/", "Brightwave Mobile Data Outage"),
         (f"/stories/{DEMO_SLUG}/", "Live coverage has ended"),
         ("/accounts/login/", "Sign in to the newsroom"),
+        ("/tags/outages/", "Brightwave Mobile Data Outage"),
+        ("/search/?q=checkout", "UPDATE 3"),
+        ("/search/?q=zeppelin", "No results for"),
     ],
-    ids=["front", "live-article", "ended-article", "sign-in"],
+    ids=["front", "live-article", "ended-article", "sign-in", "tag", "search", "no-results"],
 )
 def test_readers_pages_have_no_serious_problem(browser, axe, demo, path, shows, width):
     page = open_at(browser, width, demo + path)

@@ -346,7 +346,7 @@ def test_editor_changes_tags_and_bylines_later(client, editor, story):
         ("Sam Ortiz", "Reporter"),
     ]
     page = client.get(story.get_absolute_url()).content.decode()
-    assert "<li>Messaging</li>" in page and "Sam Ortiz" in page
+    assert '<li><a href="/tags/messaging/">Messaging</a></li>' in page and "Sam Ortiz" in page
 
 
 def test_the_details_form_shows_the_current_tags_and_bylines(client, editor, story):

@@ -27,6 +27,7 @@ from incidents.models.people import (
 )
 from incidents.models.rendered import RendersMarkdown
 from incidents.models.revision import Revision
+from incidents.models.search_entry import SearchEntry
 from incidents.models.story_queries import StoryQuerySet
 from incidents.models.tags import Tag
 from incidents.models.validators import validate_markdown, validate_timezone
@@ -144,7 +145,8 @@ class Story(RendersMarkdown):
         return Story.objects.select_for_update().get(pk=self.pk)
 
     def _record_change(self, kind: str, update=None, *, by=None, at: datetime | None = None):
-        """Append to the change log. Call inside a transaction that holds the story lock."""
+        """Append to the change log, and bring the search entries in step. Call inside a
+        transaction that holds the story lock."""
         at = at or now()
         Story.objects.filter(pk=self.pk).update(sequence=F("sequence") + 1, last_updated_at=at)
         self.sequence = Story.objects.values_list("sequence", flat=True).get(pk=self.pk)
@@ -157,6 +159,7 @@ class Story(RendersMarkdown):
             actor=actor(by),
             created_at=at,
         )
+        SearchEntry.follow(self, kind, update)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # Delivered to listeners only when this transaction commits.

@@ -29,6 +29,7 @@ class StoryQuerySet(models.QuerySet):
                 output_field=models.IntegerField(),
             ),
             F("last_updated_at").desc(),
+            F("pk").desc(),  # a stable order, so that no story falls between two pages
         )
 
     def visible_to(self, user):

@@ -1,6 +1,7 @@
 """Tags: the topics under a story's "More:" list, each with a page of its stories."""
 
 from django.db import models
+from django.urls import reverse
 from django.utils.text import slugify
 
 
@@ -13,6 +14,9 @@ class Tag(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("reader:tag", kwargs={"slug": self.slug})
 
     @classmethod
     def from_names(cls, names) -> list["Tag"]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents.views import corrections, reader
+from incidents.views import corrections, finding, reader
 
 app_name = "reader"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("", reader.front, name="front"),
     path("stories/<slug:slug>/", reader.story, name="story"),
     path("stories/<slug:slug>/suggest-correction/", corrections.suggest, name="suggest_correction"),
+    path("tags/<slug:slug>/", finding.tag, name="tag"),
+    path("search/", finding.search, name="search"),
 ]

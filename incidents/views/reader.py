@@ -20,6 +20,7 @@ from incidents.caching import (
 )
 from incidents.live.heads import cached_story_head, public_story_head
 from incidents.models import Story
+from incidents.paging import page_number, page_or_404
 from liveblog.offload import in_own_thread
 
 # A rendered timeline is kept this long at most. It is never stale before then (see below); the
@@ -32,7 +33,8 @@ _LOGGED_REGIONS = ("incidents/story.html#timeline", "incidents/story.html#correc
 @cacheable_for_readers
 def front(request: HttpRequest):
     stories = Story.objects.for_front_page().prefetch_related("bylines")
-    return render(request, "incidents/front.html", {"stories": stories})
+    page = page_or_404(stories, page_number(request))
+    return render(request, "incidents/front.html", {"stories": page.object_list, "page": page})
 
 
 @require_safe
