@@ -129,11 +129,12 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
 
     def __init__(self, get_response):
         super().__init__(get_response)
-        if iscoroutinefunction(get_response):
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
             markcoroutinefunction(self)
 
     def __call__(self, request):
-        if iscoroutinefunction(self):
+        if self.async_mode:
             return self.acall(request)
         return super().__call__(request)
 
@@ -165,16 +166,14 @@ def loop_form(path: str) -> str:
     return path if found is None else f"{found.__module__}.{found.__qualname__}"
 
 
-def loaded(middleware: list[str], is_async: bool) -> ASGIHandler:
+def loaded(middleware: list[str]) -> ASGIHandler:
     """An ASGI handler with these middleware, each in its on-the-loop form."""
-    handler = ASGIHandler.__new__(ASGIHandler)
     listed = settings.MIDDLEWARE
     settings.MIDDLEWARE = [loop_form(path) for path in middleware]
     try:
-        ASGIHandler.__init__(handler)
+        return ASGIHandler()
     finally:
         settings.MIDDLEWARE = listed
-    return handler
 
 
 class Handler:
@@ -185,8 +184,8 @@ class Handler:
     `READER_MIDDLEWARE`."""
 
     def __init__(self):
-        self.everyone = loaded(settings.MIDDLEWARE, is_async=True)
-        self.readers = loaded(settings.READER_MIDDLEWARE, is_async=True)
+        self.everyone = loaded(settings.MIDDLEWARE)
+        self.readers = loaded(settings.READER_MIDDLEWARE)
         self.reader_paths = re.compile(settings.READER_PATHS)
         self.reader_pages = re.compile(settings.READER_PAGES)
         self.signed_in = re.compile(
@@ -204,9 +203,9 @@ class Handler:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and self.for_readers(scope):
-            # Not in a ThreadSensitiveContext of its own, as Django would: the little
-            # synchronous work these requests do (the request signals, a look-up when the
-            # process's memory of a story has expired) runs on one thread shared by all of them,
-            # rather than on a thread started and joined for each request (issue 11).
+            # Not in a ThreadSensitiveContext of its own, as Django would: the request signals
+            # of all these requests run on one shared thread, rather than on a thread started
+            # and joined for each request (issue 11). Their slower work (a look-up, a render)
+            # takes a thread of its own (liveblog/offload.py).
             return await self.readers.handle(scope, receive, send)
         return await self.everyone(scope, receive, send)

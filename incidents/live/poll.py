@@ -44,18 +44,27 @@ def head_etag(head: StoryHead) -> str:
     return f'"{head.pk}-{head.sequence}-{head.state}"'
 
 
+def not_modified(request: HttpRequest, head: StoryHead) -> HttpResponse | None:
+    """A 304 when the reader has the answer for this head already. An ended story's readers
+    always hear "stop polling", never a 304."""
+    if head.state == Story.State.ENDED:
+        return None
+    etag = head_etag(head)
+    response = get_conditional_response(request, etag=etag)
+    if response is not None:
+        response["ETag"] = etag
+    return response
+
+
 @require_safe
 async def updates(request: HttpRequest, slug: str):
     """Most polls end here, on the event loop: the head this process read less than
     `LIVE_POLL_HEAD_SECONDS` ago says nothing has changed, and the answer is a 304 with no
-    query and no thread. An ended story's readers always hear "stop polling", never a 304."""
+    query and no thread."""
     head = cached_story_head(slug)
-    if head is not None and head.state != Story.State.ENDED:
-        etag = head_etag(head)
-        not_modified = get_conditional_response(request, etag=etag)
-        if not_modified is not None:
-            not_modified["ETag"] = etag
-            return share(request, not_modified)
+    unchanged = not_modified(request, head) if head is not None else None
+    if unchanged is not None:
+        return share(request, unchanged)
     return share(request, await in_own_thread(answer, request, slug))
 
 
@@ -63,11 +72,9 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
     head = public_story_head(slug)
     if head is None:
         raise Http404("No such story.")
-    if head.state != Story.State.ENDED:
-        not_modified = get_conditional_response(request, etag=head_etag(head))
-        if not_modified is not None:
-            not_modified["ETag"] = head_etag(head)
-            return not_modified
+    unchanged = not_modified(request, head)
+    if unchanged is not None:
+        return unchanged
     since = parse_cursor(request.GET.get("since"))
     if since is not None and since > head.sequence:
         head = find_public_story(slug)  # this process's memory of the head may lag the page's
