@@ -358,3 +358,18 @@ async def _current_hub():
 
     hub = current_hub()
     return hub if hub is not None and hub.loop is asyncio.get_running_loop() else None
+
+
+class Counter:
+    """Counts the calls of `owner.name` (a function of a module, or a method of a class) for
+    the rest of the test."""
+
+    def __init__(self, monkeypatch, owner, name):
+        self.calls = 0
+        original = getattr(owner, name)
+
+        def counting(*args, **kwargs):
+            self.calls += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counting)

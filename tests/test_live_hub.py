@@ -12,6 +12,7 @@ from incidents.live.changes import Batch
 from incidents.live.events import Event, encode_frame
 from incidents.live.heads import StoryHead
 from incidents.live.hub import CLOSED, Hub
+from tests.live_server import Counter
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,18 +23,6 @@ def stream_of(asgi, story):
 
 def received(sequence):
     return lambda frames: any(frame.id == str(sequence) for frame in frames)
-
-
-class Counter:
-    def __init__(self, monkeypatch, module, name):
-        self.calls = 0
-        original = getattr(module, name)
-
-        def counting(*args, **kwargs):
-            self.calls += 1
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(module, name, counting)
 
 
 def test_a_change_is_rendered_once_for_all_readers_of_a_process(asgi, story, editor, monkeypatch):

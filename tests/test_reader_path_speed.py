@@ -21,24 +21,13 @@ from incidents.live.hub import Hub
 from incidents.views import health
 from incidents.views import reader as reader_views
 from liveblog.middleware import ON_THE_LOOP, Handler
+from tests.live_server import Counter
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # A bare Django view under the ASGI handler costs two thread hand-offs: one for the
 # request_started signal, one for closing the response (request_finished).
 BARE_DJANGO_HANDOFFS = 2
-
-
-class Counter:
-    def __init__(self, monkeypatch, owner, name):
-        self.calls = 0
-        original = getattr(owner, name)
-
-        def counting(*args, **kwargs):
-            self.calls += 1
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, counting)
 
 
 def handoffs(monkeypatch) -> Counter:
