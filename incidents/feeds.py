@@ -53,7 +53,9 @@ class StoryRssFeed(Feed):
     feed_type = _LoggedRss
 
     def get_object(self, request, slug):
-        return get_object_or_404(Story.objects.public().prefetch_related("bylines"), slug=slug)
+        story = get_object_or_404(Story.objects.public().prefetch_related("bylines"), slug=slug)
+        story.feed_address = request.build_absolute_uri(story.get_absolute_url())
+        return story
 
     def title(self, story):
         return story.full_headline
@@ -101,7 +103,15 @@ class StoryRssFeed(Feed):
         )
 
     def item_link(self, update):
-        return update.get_absolute_url()
+        return update.get_absolute_url()  # the permalink: to the page of the article that holds it
+
+    def item_guid(self, update):
+        # Entry ids stay what they were before the article had pages, so feed readers do not
+        # take every update for a new one; the link is the permalink.
+        return f"{update.story.feed_address}#{update.anchor}"
+
+    def item_guid_is_permalink(self, update):
+        return False
 
     def item_pubdate(self, update):
         return update.timestamp

@@ -106,6 +106,11 @@ def _ap_day(local: date) -> str:
     return f"{AP_MONTHS[local.month - 1]} {local.day}, {local.year}"
 
 
+def local_date(moment: datetime, tz_name: str) -> date:
+    """The day of `moment` in the story's zone: what "today" is for its readers."""
+    return _local(moment, tz_name).date()
+
+
 def ap_date(moment: datetime, tz_name: str) -> str:
     return _ap_day(_local(moment, tz_name))
 

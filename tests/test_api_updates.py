@@ -32,7 +32,7 @@ def test_editor_publishes_the_next_numbered_update(api, story, editor):
     assert data["number"] == 2
     assert data["state"] == "published"
     assert data["revision"] == 1
-    assert data["url"] == f"http://testserver/stories/{story.slug}/#update-2"
+    assert data["url"] == f"http://testserver/stories/{story.slug}/updates/2/"
     assert (
         '<a href="https://example.com/c" rel="nofollow noopener noreferrer">cause</a>'
         in (data["html"])

@@ -65,11 +65,16 @@ def test_story_feed_lists_updates_newest_first_with_permalinks(client, timeline,
         "UPDATE 1, 9:38 a.m. ET — Investigating",
     ]
     assert [entry.link for entry in feed.entries] == [
+        f"{STORY_URL}updates/3/",
+        f"{STORY_URL}updates/2/",
+        f"{STORY_URL}updates/1/",
+    ]
+    # The ids are what they were before the permalinks: feed readers see no entry as new.
+    assert [entry.id for entry in feed.entries] == [
         f"{STORY_URL}#update-3",
         f"{STORY_URL}#update-2",
         f"{STORY_URL}#update-1",
     ]
-    assert [entry.id for entry in feed.entries] == [entry.link for entry in feed.entries]
     first = feed.entries[2]
     assert '<a href="https://status.example.com/8812"' in first.summary
     assert "<blockquote>" in first.summary

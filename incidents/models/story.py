@@ -103,6 +103,12 @@ class Story(RendersMarkdown):
         return self.state != self.State.DRAFT
 
     @property
+    def newest_first_by_default(self) -> bool:
+        """The order readers get without choosing one, which decides where a permalink lands.
+        Oldest first until the desk chooses per story (issue 12's reading order)."""
+        return False
+
+    @property
     def has_been_updated(self) -> bool:
         """True once anything changed after the story went live: "This post has been updated." """
         return bool(self.published_at and self.last_updated_at > self.published_at)

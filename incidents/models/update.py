@@ -11,6 +11,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.timezone import now
 
 from incidents.models.change import Change
@@ -48,6 +49,21 @@ class UpdateQuerySet(models.QuerySet):
         direction = "-" if newest_first else ""
         return self.exclude(state=Update.State.DRAFT).order_by(
             "-pinned", f"{direction}timestamp", f"{direction}number"
+        )
+
+    def pinned_for_readers(self):
+        """The pinned update (at most one), which the article shows above every page."""
+        return self.exclude(state=Update.State.DRAFT).filter(pinned=True).order_by("number")
+
+    def in_reading_order(self, newest_first: bool = False):
+        """The article's timeline below the pinned update, in the order its pages run: by time,
+        then number. `Update.Meta`'s `update_timeline` index holds exactly these rows in this
+        order, so a page is an index range and a count an index scan, however long the story."""
+        direction = "-" if newest_first else ""
+        return (
+            self.exclude(state=Update.State.DRAFT)
+            .filter(pinned=False)
+            .order_by(f"{direction}timestamp", f"{direction}number")
         )
 
 
@@ -103,14 +119,28 @@ class Update(RendersMarkdown):
                 name="update_idempotency_key_unique_per_author",
             ),
         ]
-        indexes = [models.Index(fields=["story", "state", "timestamp"])]
+        indexes = [
+            models.Index(fields=["story", "state", "timestamp"]),
+            # The article's pages (`UpdateQuerySet.in_reading_order`): a partial index whose
+            # condition is that queryset's own filter, so both databases use it for the page's
+            # rows, its count and a permalink's position.
+            models.Index(
+                fields=["story", "timestamp", "number"],
+                condition=~Q(state="draft") & Q(pinned=False),
+                name="update_timeline",
+            ),
+        ]
 
     def __str__(self):
         label = f"UPDATE {self.number}" if self.number else "draft"
         return f"{self.story.slug}: {label}"
 
     def get_absolute_url(self):
-        return f"{self.story.get_absolute_url()}#{self.anchor}"
+        """A published update's permalink, which redirects to the page of the article that holds
+        it; a draft has none on the site, only its place on the story's page."""
+        if self.number is None:
+            return f"{self.story.get_absolute_url()}#{self.anchor}"
+        return reverse("reader:update", kwargs={"slug": self.story.slug, "number": self.number})
 
     @property
     def anchor(self) -> str:

@@ -7,6 +7,7 @@ app_name = "reader"
 urlpatterns = [
     path("", reader.front, name="front"),
     path("stories/<slug:slug>/", reader.story, name="story"),
+    path("stories/<slug:slug>/updates/<int:number>/", reader.update_permalink, name="update"),
     path("stories/<slug:slug>/suggest-correction/", corrections.suggest, name="suggest_correction"),
     path("tags/<slug:slug>/", finding.tag, name="tag"),
     path("search/", finding.search, name="search"),

@@ -1,13 +1,9 @@
 """What readers see: the front page and the article. No sign-in, no cookies, cacheable by any
 CDN or browser for anonymous readers (incidents/caching.py)."""
 
-import hashlib
-
-from django.core.cache import cache
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404, render
-from django.template.loader import get_template, render_to_string
-from django.utils.safestring import mark_safe
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from incidents.caching import (
@@ -19,15 +15,10 @@ from incidents.caching import (
     surely_anonymous,
 )
 from incidents.live.heads import cached_story_head, public_story_head
-from incidents.models import Story
+from incidents.models import Story, Update
 from incidents.paging import page_number, page_or_404
+from incidents.timeline import page_of, timeline_page
 from liveblog.offload import in_own_thread
-
-# A rendered timeline is kept this long at most. It is never stale before then (see below); the
-# limit only frees the memory of stories nobody reads any more.
-TIMELINE_CACHE_SECONDS = 600
-# The regions of the article that depend on nothing but the story's change log.
-_LOGGED_REGIONS = ("incidents/story.html#timeline", "incidents/story.html#corrections")
 
 
 @cacheable_for_readers
@@ -40,13 +31,15 @@ def front(request: HttpRequest):
 @require_safe
 async def story(request: HttpRequest, slug: str):
     """An anonymous reader's article comes from this process's memory of it while the story
-    stands (incidents/caching.py), on the event loop; anyone else's is rendered in a thread."""
+    stands (incidents/caching.py), on the event loop; anyone else's is rendered in a thread.
+    `?page=N` is a page of the timeline (incidents/timeline.py); asked by htmx ("Show older
+    updates"), only that page's updates and the link to the next."""
     newest_first = request.GET.get("order") == "newest"
     if surely_anonymous(request):
         head = cached_story_head(slug) or await in_own_thread(public_story_head, slug)
         if head is None:
             raise Http404("No such story.")
-        key = (head.pk, newest_first)
+        key = (head.pk, newest_first, page_number(request), bool(request.htmx))
         page = remembered_page(request, key, (head.sequence, head.state))
         if page is not None:
             return page
@@ -55,52 +48,36 @@ async def story(request: HttpRequest, slug: str):
 
 def render_story(request: HttpRequest, slug: str, newest_first: bool):
     story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
-    timeline, corrections = logged_regions(story, newest_first)
+    timeline = timeline_page(story, newest_first, page_number(request))
     context = {
         "story": story,
         "newest_first": newest_first,
-        "timeline": timeline,
-        "corrections": corrections,
+        "page": timeline.page,
+        "live_end": timeline.live_end,
     }
-    response = for_readers(request, render(request, "incidents/story.html", context))
-    remember_page((story.pk, newest_first), (story.sequence, story.state), response)
+    if request.htmx:
+        template = "incidents/story.html#timeline-page"
+        context["updates"] = timeline.page_updates
+    else:
+        template = "incidents/story.html"
+        context["updates"] = timeline.updates
+        context["corrections"] = story.corrections()
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    response = for_readers(request, response)
+    key = (story.pk, newest_first, page_number(request), bool(request.htmx))
+    remember_page(key, (story.sequence, story.state), response)
     return conditional(request, response)
 
 
-def logged_regions(story: Story, newest_first: bool) -> tuple[str, str]:
-    """The timeline and the corrections list, rendered once per change of the story.
-
-    Both change only through the model methods that append to the story's change log, and each
-    of those moves `story.sequence` (and `last_updated_at`) on. So a rendering made when the story
-    had that sequence is exactly what a fresh one gives, for as long as the sequence stands:
-    a new update, an edit, a retraction, a pin or a new timezone moves it on, and the next reader
-    gets a fresh rendering. A hit costs one cache read: no query for the updates, no template.
-
-    One cache entry per story and order, overwritten when the story moves on, so a long story
-    that changes often does not leave a trail of old renderings in memory. The key of the
-    entry's contents also holds the templates' own version, so a deploy that changes them is
-    seen at once even with a cache shared by all processes (Redis)."""
-    order = "newest" if newest_first else "oldest"
-    key = f"reader:logged-regions:{story.pk}:{order}"
-    version = (story.sequence, story.last_updated_at.isoformat(), _templates_version())
-    cached = cache.get(key)
-    if cached is not None and cached[0] == version:
-        return mark_safe(cached[1]), mark_safe(cached[2])  # noqa: S308 - our own template output
-    context = {
-        "story": story,
-        "updates": story.timeline(newest_first=newest_first),
-        "newest_first": newest_first,
-        "corrections": story.corrections(),
-    }
-    timeline, corrections = (render_to_string(name, context) for name in _LOGGED_REGIONS)
-    cache.set(key, (version, str(timeline), str(corrections)), TIMELINE_CACHE_SECONDS)
-    return timeline, corrections
-
-
-def _templates_version() -> str:
-    """A short digest of the templates the cached regions come from. The template loader keeps
-    compiled templates, so this costs a few microseconds."""
-    digest = hashlib.blake2b(digest_size=8)
-    for name in ("incidents/story.html", "incidents/update.html", "incidents/corrections.html"):
-        digest.update(get_template(name).template.source.encode())
-    return digest.hexdigest()
+@require_safe
+def update_permalink(request: HttpRequest, slug: str, number: int):
+    """`/stories/<slug>/updates/<number>/`: to the page of the article (in the story's own
+    order) that shows this update, at its anchor. A retracted update shows there as its notice;
+    a draft or a number never given out is a 404."""
+    story = get_object_or_404(Story.objects.public(), slug=slug)
+    update = get_object_or_404(story.updates.exclude(state=Update.State.DRAFT), number=number)
+    update.story = story
+    page = page_of(update, story.newest_first_by_default)
+    query = f"?page={page}" if page > 1 else ""
+    return redirect(f"{story.get_absolute_url()}{query}#{update.anchor}")
