@@ -62,8 +62,12 @@ def story_url(story: Story, base_url: str = "") -> str:
 
 
 def _permalink(story_address: str, update: Update) -> str:
-    # Inside the file, "#update-3" is the permalink; with a known site it points at the page too.
-    return f"{story_address}#{update.anchor}"
+    # Inside the file, "#update-3" is the permalink; with a known site, the update's permalink
+    # there, which lands on the page of the article that holds it.
+    if not story_address:
+        return f"#{update.anchor}"
+    site = story_address.removesuffix(update.story.get_absolute_url())
+    return f"{site}{update.get_absolute_url()}"
 
 
 def _iso(moment: datetime | None, timespec: str = "auto") -> str | None:

@@ -75,7 +75,7 @@ def test_markdown_notes_retraction_and_correction_but_not_drafts(md):
     assert f"- UPDATE 1, Nov. 25, 2026, 10:30 a.m. ET: {CORRECTION_NOTE}" in md
     assert "*Updated 10:30 a.m. ET*" in md
     assert DRAFT_BODY not in md
-    assert f"[Permalink]({BASE_URL}/stories/cloudpay-outage/#update-2)" in md
+    assert f"[Permalink]({BASE_URL}/stories/cloudpay-outage/updates/2/)" in md
 
 
 def test_markdown_escapes_markup_in_plain_text_fields(editor):
@@ -128,7 +128,7 @@ def test_json_updates_are_in_order_with_text_html_and_permalinks(data):
     assert first["status_label"] == "investigating"
     assert first["revision"] == 2
     assert datetime.fromisoformat(first["edited_at"]) == at(90)
-    assert first["url"] == f"{BASE_URL}/stories/cloudpay-outage/#update-1"
+    assert first["url"] == f"{BASE_URL}/stories/cloudpay-outage/updates/1/"
     assert second["key_event"] is True and second["pinned"] is True
     assert second["edited_at"] is None
 

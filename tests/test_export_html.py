@@ -174,7 +174,7 @@ def test_json_ld_is_a_live_blog_posting_with_each_update(html):
     updates = data["liveBlogUpdate"]
     assert [u["@type"] for u in updates] == ["BlogPosting"] * 3
     assert [u["headline"] for u in updates] == ["UPDATE 1", "UPDATE 2", "UPDATE 3 (retracted)"]
-    assert updates[0]["url"] == f"{BASE_URL}/stories/cloudpay-outage/#update-1"
+    assert updates[0]["url"] == f"{BASE_URL}/stories/cloudpay-outage/updates/1/"
     assert updates[0]["datePublished"] == "2026-11-25T14:38:00+00:00"
     assert updates[0]["dateModified"] == "2026-11-25T15:30:00+00:00"
     assert "investigating elevated errors" in updates[0]["articleBody"]

@@ -33,7 +33,7 @@ def test_a_published_update_is_found_with_its_number_and_link(published):
     hits = list(search("replication"))
 
     assert [(h.story.slug, h.update.number) for h in hits] == [(published.slug, 2)]
-    assert hits[0].url == f"/stories/{published.slug}/#update-2"
+    assert hits[0].url == f"/stories/{published.slug}/updates/2/"
     assert "<mark>replication</mark>" in hits[0].snippet
 
 
@@ -144,7 +144,7 @@ def test_the_results_page_shows_update_number_snippet_and_permalink(client, publ
     assert response.status_code == 200
     html = response.content.decode()
     assert "1 result for “replication”" in html
-    assert f'href="/stories/{published.slug}/#update-2"' in html
+    assert f'href="/stories/{published.slug}/updates/2/"' in html
     assert "UPDATE 2" in html
     assert "<mark>replication</mark>" in html
     assert published.full_headline in html

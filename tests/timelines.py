@@ -67,3 +67,30 @@ def build_timeline(editor, *, slug="cloudpay-outage"):
         story.save_draft(DRAFT_BODY, by=editor, timestamp=at(110))
     story.refresh_from_db()
     return story
+
+
+def add_updates(story, count: int, *, every_minutes: int = 5):
+    """`count` published updates on `story`, UPDATE 1 the earliest, in bulk (as if published
+    over the hours before now): a long story in a fraction of a second. Numbers and the story's
+    counter agree, as publishing would leave them."""
+    from django.db.models import F
+    from django.utils.timezone import now
+
+    from incidents.models import Story, Update
+
+    first = story.last_number + 1
+    began = now() - timedelta(minutes=every_minutes * (count + 1))
+    Update.objects.bulk_create(
+        Update(
+            story=story,
+            number=number,
+            body=f"Update number {number}.",
+            body_html=f"<p>Update number {number}.</p>",
+            timestamp=began + timedelta(minutes=every_minutes * (number - first)),
+            published_at=began + timedelta(minutes=every_minutes * (number - first)),
+        )
+        for number in range(first, first + count)
+    )
+    Story.objects.filter(pk=story.pk).update(last_number=F("last_number") + count)
+    story.refresh_from_db()
+    return story

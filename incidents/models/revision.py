@@ -1,6 +1,7 @@
 """What an update said before each edit, and the conflict an edit meets when someone saved first."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.timezone import now
 
 from incidents.models.people import who_acted
@@ -32,6 +33,13 @@ class Revision(models.Model):
         ordering = ["update", "revision"]
         constraints = [
             models.UniqueConstraint(fields=["update", "revision"], name="one_row_per_revision")
+        ]
+        # The corrections log (`Story.corrections`) reads the few revisions that are
+        # corrections, never every update of a long story.
+        indexes = [
+            models.Index(
+                fields=["update"], condition=Q(is_correction=True), name="revision_correction"
+            )
         ]
 
     def __str__(self):

@@ -129,6 +129,8 @@ class Update(RendersMarkdown):
                 condition=~Q(state="draft") & Q(pinned=False),
                 name="update_timeline",
             ),
+            # The pinned update, which every page shows: found without reading the story.
+            models.Index(fields=["story"], condition=Q(pinned=True), name="update_pinned"),
         ]
 
     def __str__(self):

@@ -1,0 +1,124 @@
+"""The first page of a 5,000-update story: its size, and its median server time between changes
+and on the first request after a change.
+
+    python -m bench.long_story --db sqlite --updates 5000 --requests 30 --changes 15
+
+The story's updates are made in bulk (as if published over weeks); each change is a real
+publish through the model (`story.publish_update`), which moves the story's sequence on, so the
+next request finds no remembered page and renders it again: the case a reader meets after every
+change of a live story. "Server time" is measured in process, from request to response, through
+the whole middleware stack with the project's settings (DEBUG off), for both reading orders:
+oldest first (the default; the new update lands on the last page) and newest first (it lands on
+page 1). Prints one JSON line.
+"""
+
+import argparse
+import json
+import statistics
+import time
+from datetime import timedelta
+
+from bench.common import fresh_database, setup_django
+
+BODY = (
+    "Update {n}: engineers **are investigating** reports from [users](https://example.com) "
+    "in several regions.\n\n> Second paragraph, quoted, with a little more text to render."
+)
+
+
+def make_story(updates: int):
+    from django.db import transaction
+    from django.utils.timezone import now
+
+    from incidents.models import Story, Update
+    from incidents.rendering import render_markdown
+
+    story = Story.objects.create(headline="A Long Story", slug="a-long-story")
+    story.go_live()
+    began = now() - timedelta(days=30)
+    html = render_markdown(BODY)
+    with transaction.atomic():
+        Update.objects.bulk_create(
+            (
+                Update(
+                    story=story,
+                    number=n,
+                    body=BODY.format(n=n),
+                    body_html=html.replace("Update {n}", f"Update {n}"),
+                    state=Update.State.PUBLISHED,
+                    timestamp=began + timedelta(minutes=8 * n),
+                    published_at=began + timedelta(minutes=8 * n),
+                )
+                for n in range(1, updates + 1)
+            ),
+            batch_size=1000,
+        )
+        Story.objects.filter(pk=story.pk).update(last_number=updates)
+    story.refresh_from_db()
+    return story
+
+
+def timed(client, url: str) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, response.status_code
+    return elapsed, response.content
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--updates", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--changes", type=int, default=15)
+    args = parser.parse_args()
+
+    setup_django(fresh_database(args.db))
+    from django.core.cache import cache
+    from django.test import Client
+
+    from incidents.caching import forget_reader_pages
+    from incidents.timeline import UPDATES_PER_PAGE
+
+    made = time.perf_counter()
+    story = make_story(args.updates)
+    made = time.perf_counter() - made
+    client = Client(SERVER_NAME="127.0.0.1")
+    result = {
+        "scenario": "long_story",
+        "db": args.db,
+        "updates": args.updates,
+        "per_page": UPDATES_PER_PAGE,
+        "setup_s": round(made, 1),
+    }
+    published = 0
+    for order in ("oldest", "newest"):
+        url = story.get_absolute_url() + ("?order=newest" if order == "newest" else "")
+        cache.clear()
+        forget_reader_pages()
+        cold, page = timed(client, url)  # nothing rendered anywhere: every update on the page
+        assert page.count(b'<article class="update') == UPDATES_PER_PAGE, "not one page"
+        steady = [timed(client, url)[0] for _ in range(args.requests)]
+        after_change = []
+        for _ in range(args.changes):
+            published += 1
+            story.publish_update(BODY.format(n=args.updates + published))
+            elapsed, page = timed(client, url)
+            after_change.append(elapsed)
+        newest = f'id="update-{args.updates + published}"'.encode()
+        assert (newest in page) == (order == "newest"), "the new update is not where it belongs"
+        result[order] = {
+            "bytes": len(page),
+            "median_ms": round(statistics.median(steady), 2),
+            "after_change_median_ms": round(statistics.median(after_change), 2),
+            "after_change_max_ms": round(max(after_change), 2),
+            "cold_ms": round(cold, 1),
+            "requests": args.requests,
+            "changes": args.changes,
+        }
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
