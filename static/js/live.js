@@ -15,6 +15,13 @@
 //
 // The article's data-connection says how the page is following the story: "stream",
 // "polling", "resetting" or "closed".
+//
+// A long story comes in pages (?page=N). New updates arrive in place only on the page that
+// holds the newest end of the timeline (the timeline's data-live-end: page 1 when newest
+// first, the last page when oldest first, or any page once "Show more updates" has reached
+// the end). A reader on another page is not disturbed: a notice links to the latest updates.
+// Edits, retractions and pins of the updates the page shows still apply there, so withdrawn
+// text never stays on screen.
 (function () {
   "use strict";
 
@@ -30,6 +37,7 @@
 
   var order = timeline.getAttribute("data-order") === "newest" ? "newest" : "oldest";
   var newButton = document.querySelector("[data-new-updates]");
+  var latestNotice = document.querySelector("[data-latest-notice]");
   var announcer = document.querySelector("[data-live-announcer]");
   var timeToggle = document.querySelector("[data-time-toggle]");
   var lastSequence = parseInt(article.getAttribute("data-sequence"), 10) || 0;
@@ -75,9 +83,16 @@
     if (shown) {
       update.classList.toggle("update--fresh", shown.classList.contains("update--fresh"));
       shown.replaceWith(update);
-      place(update);
+      placeOnThisPage(update);
       if (kind === "retracted") say(label(update) + " was retracted.");
       else if (kind === "edited") say(label(update) + " was updated.");
+      return;
+    }
+    if (!holdsLiveEnd()) {
+      // Not this page's update. A pinned one shows above every page; a new one is announced
+      // by the notice, not placed.
+      if (update.classList.contains("update--pinned")) place(update);
+      else if (kind === "published") showLatestNotice();
       return;
     }
     if (kind === "retracted") {
@@ -107,7 +122,7 @@
       other.classList.remove("update--pinned");
       var badge = other.querySelector(".badge--pinned");
       if (badge) badge.remove();
-      if (other.parentNode === timeline) place(other);
+      if (other.parentNode === timeline) placeOnThisPage(other);
     });
   }
 
@@ -173,8 +188,43 @@
         return;
       }
     }
-    timeline.appendChild(update);
+    // After the last update, before the links to other pages.
+    timeline.insertBefore(update, timeline.querySelector(":scope > .timeline-pages"));
   }
+
+  // --- pages: where new updates arrive, and what a page away from it shows -----------------
+
+  function holdsLiveEnd() {
+    if (timeline.hasAttribute("data-live-end")) return true;
+    // Oldest first, "Show more updates" followed to the end: this page now ends at the newest.
+    return order === "oldest" && !timeline.querySelector("[data-more-updates]");
+  }
+
+  // An update that is no longer pinned stays only if its time falls within this page.
+  function placeOnThisPage(update) {
+    place(update);
+    if (holdsLiveEnd() || update.classList.contains("update--pinned")) return;
+    var own = timeline.querySelectorAll(":scope > article.update:not(.update--pinned)");
+    if (own.length > 1 && (own[0] === update || own[own.length - 1] === update)) update.remove();
+  }
+
+  function showLatestNotice() {
+    if (!latestNotice || !latestNotice.hidden) return;
+    latestNotice.hidden = false;
+    say("New updates have been posted.");
+  }
+
+  // "Show older updates" (htmx) added a page: the same update twice (pages moved on while the
+  // reader read) keeps its first copy, which the page has kept current.
+  document.addEventListener("htmx:afterSettle", function () {
+    var seen = {};
+    timeline.querySelectorAll(":scope > article.update").forEach(function (update) {
+      if (seen[update.id]) update.remove();
+      else seen[update.id] = true;
+    });
+    showTimes(timeline);
+    if (latestNotice && holdsLiveEnd()) latestNotice.hidden = true;
+  });
 
   // --- new updates wait while the reader is elsewhere on the page ----------------------
 
