@@ -19,6 +19,7 @@ from incidents.models.people import EDITORS_ONLY, actor, require, user_is_editor
 from incidents.models.rendered import RendersMarkdown
 from incidents.models.revision import Revision, StaleRevision
 from incidents.models.story import STORY_ENDED, Story
+from incidents.models.update_queries import UpdateQuerySet
 from incidents.models.validators import (
     check_update_fields,
     validate_timestamp,
@@ -35,35 +36,6 @@ class IdempotencyConflict(ValidationError):
         super().__init__(
             "This idempotency key was already used for a different update; send a new key.",
             code="idempotency_conflict",
-        )
-
-
-class UpdateQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(state=Update.State.PUBLISHED)
-
-    def drafts(self):
-        return self.filter(state=Update.State.DRAFT)
-
-    def for_readers(self, newest_first: bool = False):
-        direction = "-" if newest_first else ""
-        return self.exclude(state=Update.State.DRAFT).order_by(
-            "-pinned", f"{direction}timestamp", f"{direction}number"
-        )
-
-    def pinned_for_readers(self):
-        """The pinned update (at most one), which the article shows above every page."""
-        return self.exclude(state=Update.State.DRAFT).filter(pinned=True).order_by("number")
-
-    def in_reading_order(self, newest_first: bool = False):
-        """The article's timeline below the pinned update, in the order its pages run: by time,
-        then number. `Update.Meta`'s `update_timeline` index holds exactly these rows in this
-        order, so a page is an index range and a count an index scan, however long the story."""
-        direction = "-" if newest_first else ""
-        return (
-            self.exclude(state=Update.State.DRAFT)
-            .filter(pinned=False)
-            .order_by(f"{direction}timestamp", f"{direction}number")
         )
 
 
