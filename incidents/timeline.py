@@ -3,7 +3,9 @@
 A story may run for weeks and thousands of updates. The article shows UPDATES_PER_PAGE of them
 at a time, in its reading order (newest first: page 1 is the newest; oldest first: page 1 is the
 first), below the pinned update, which every page shows. A page costs the same however long the
-story: a count and a range of the `update_timeline` index, never the whole story.
+story: one range of the `update_timeline` index, one row longer than the page to learn whether
+another page follows. Nothing counts the story's updates, so a page says "Page 3", not "of 167";
+only `?page=last` and a permalink count, through that index.
 
 Each update's rendering through the update partial is kept in the cache under a key that names
 everything the partial's output depends on (`update_cache_key`), so a change to one update
@@ -16,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.template.loader import get_template, render_to_string
@@ -25,18 +26,43 @@ from django.utils.timezone import now
 
 from incidents import timefmt
 from incidents.models import Story, Update
-from incidents.paging import page_or_404
 
 UPDATES_PER_PAGE = 30
 # A rendering is never stale under its key (see update_cache_key); the limit only frees the
 # memory of updates nobody reads any more. Keys name the day, so a day's renderings go with it.
 RENDERED_UPDATE_SECONDS = 24 * 60 * 60
 UPDATE_TEMPLATE = "incidents/update.html"
+# Far beyond any story (3 million updates), short of what a database's OFFSET takes.
+MAX_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class PageOfUpdates:
+    """Where a page sits among the others: what its links need."""
+
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
 
 
 @dataclass(frozen=True)
 class TimelinePage:
-    page: Page  # of the updates below the pinned one, in reading order
+    page: PageOfUpdates
     updates: list[Update]  # what the page shows: the pinned update, then the page's own
     live_end: bool  # the page where new updates arrive: the newest end of the timeline
 
@@ -51,13 +77,29 @@ def timeline_page(story: Story, newest_first: bool, number) -> TimelinePage:
     timeline, every update on it rendered; a 404 for a page that does not exist."""
     updates = story.updates.in_reading_order(newest_first)
     if number == "last":
-        number = Paginator(updates, UPDATES_PER_PAGE).num_pages
-    page = page_or_404(updates, number, UPDATES_PER_PAGE)
-    pinned = list(story.updates.pinned_for_readers())
-    updates = pinned + list(page.object_list)
-    render_updates(story, updates)
-    live_end = page.number == 1 if newest_first else not page.has_next()
-    return TimelinePage(page, updates, live_end)
+        number = max(1, -(-updates.count() // UPDATES_PER_PAGE))
+    number = _page_number(number)
+    start = (number - 1) * UPDATES_PER_PAGE
+    rows = list(updates[start : start + UPDATES_PER_PAGE + 1])
+    if not rows and number > 1:
+        raise Http404("No such page in this list.")
+    page = PageOfUpdates(number, has_next=len(rows) > UPDATES_PER_PAGE)
+    shown = list(story.updates.pinned_for_readers()) + rows[:UPDATES_PER_PAGE]
+    render_updates(story, shown)
+    live_end = number == 1 if newest_first else not page.has_next
+    return TimelinePage(page, shown, live_end)
+
+
+def _page_number(number) -> int:
+    """A page number as `?page=` gives it: a whole number from 1, else a 404 (as
+    incidents/paging.py answers), never an error and never another page under its address."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise Http404("No such page in this list.") from None
+    if not 1 <= number <= MAX_PAGE:
+        raise Http404("No such page in this list.")
+    return number
 
 
 def page_of(update: Update, newest_first: bool) -> int:

@@ -43,7 +43,7 @@ def test_newest_first_page_one_shows_the_newest_30_and_links_to_older_updates(cl
 
     assert numbers(html) == list(range(65, 35, -1))
     assert '<a rel="next" href="?order=newest&amp;page=2">Older updates →</a>' in html
-    assert "Page 1 of 3" in html
+    assert '<span class="timeline-pages__where">Page 1</span>' in html
     assert 'rel="prev"' not in html
 
 

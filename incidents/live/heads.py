@@ -18,6 +18,11 @@ class StoryHead:
     sequence: int
     state: str
 
+    @property
+    def version(self) -> tuple:
+        """What a reader's page remembered for this story is good for (incidents/caching.py)."""
+        return (self.sequence, self.state)
+
 
 def find_public_story(slug: str) -> StoryHead | None:
     """The head of the public story `slug`, read from the database."""

@@ -36,17 +36,25 @@ async def story(request: HttpRequest, slug: str):
     updates"), only that page's updates and the link to the next."""
     newest_first = request.GET.get("order") == "newest"
     if surely_anonymous(request):
-        head = cached_story_head(slug) or await in_own_thread(public_story_head, slug)
-        if head is None:
-            raise Http404("No such story.")
-        key = (head.pk, newest_first, page_number(request), bool(request.htmx))
-        page = remembered_page(request, key, (head.sequence, head.state))
-        if page is not None:
-            return page
+        head = cached_story_head(slug)
+        if head is not None:
+            page = remembered_page(request, _page_key(request, head.pk, newest_first), head.version)
+            if page is not None:
+                return page
     return await in_own_thread(render_story, request, slug, newest_first)
 
 
 def render_story(request: HttpRequest, slug: str, newest_first: bool):
+    """The article, in one thread hop: for an anonymous reader the story's head (when this
+    process has not read it lately, as after a change) and the page remembered for it, else a
+    fresh rendering, which the process then remembers."""
+    if surely_anonymous(request):
+        head = public_story_head(slug)
+        if head is None:
+            raise Http404("No such story.")
+        page = remembered_page(request, _page_key(request, head.pk, newest_first), head.version)
+        if page is not None:
+            return page
     story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
     timeline = timeline_page(story, newest_first, page_number(request))
     context = {
@@ -65,9 +73,15 @@ def render_story(request: HttpRequest, slug: str, newest_first: bool):
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     response = for_readers(request, response)
-    key = (story.pk, newest_first, page_number(request), bool(request.htmx))
+    key = _page_key(request, story.pk, newest_first)
     remember_page(key, (story.sequence, story.state), response)
     return conditional(request, response)
+
+
+def _page_key(request: HttpRequest, story_pk: int, newest_first: bool) -> tuple:
+    """What a remembered article is kept under: the story, the order, the page and whether
+    htmx asked for that page's updates alone."""
+    return (story_pk, newest_first, page_number(request), bool(request.htmx))
 
 
 @require_safe
