@@ -9,7 +9,9 @@ next request finds no remembered page and renders it again: the case a reader me
 change of a live story. "Server time" is measured in process, from request to response, through
 the whole middleware stack with the project's settings (DEBUG off), for both reading orders:
 oldest first (the default; the new update lands on the last page) and newest first (it lands on
-page 1). Prints one JSON line.
+page 1). Beside it, the same first request after a change on a story of one page (`--short`
+updates): the ratio says how much of the cost comes from the long story's length (none, ideally:
+the ratio is 1). Prints one JSON line.
 """
 
 import argparse
@@ -26,14 +28,14 @@ BODY = (
 )
 
 
-def make_story(updates: int):
+def make_story(updates: int, slug: str = "a-long-story"):
     from django.db import transaction
     from django.utils.timezone import now
 
     from incidents.models import Story, Update
     from incidents.rendering import render_markdown
 
-    story = Story.objects.create(headline="A Long Story", slug="a-long-story")
+    story = Story.objects.create(headline="A Long Story", slug=slug)
     story.go_live()
     began = now() - timedelta(days=30)
     html = render_markdown(BODY)
@@ -74,6 +76,7 @@ def main():
     parser.add_argument("--updates", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--changes", type=int, default=15)
+    parser.add_argument("--short", type=int, default=30, help="updates of the story to compare")
     args = parser.parse_args()
 
     setup_django(fresh_database(args.db))
@@ -93,10 +96,13 @@ def main():
         "updates": args.updates,
         "per_page": UPDATES_PER_PAGE,
         "setup_s": round(made, 1),
+        "short_updates": args.short,
     }
+    short = make_story(args.short, slug="a-short-story")
     published = 0
     for order in ("oldest", "newest"):
-        url = story.get_absolute_url() + ("?order=newest" if order == "newest" else "")
+        query = "?order=newest" if order == "newest" else ""
+        url = story.get_absolute_url() + query
         cache.clear()
         forget_reader_pages()
         cold, _, page = timed(client, url)  # nothing rendered anywhere: every update on it
@@ -110,6 +116,12 @@ def main():
             page = after_change[-1][2]
         newest = f'id="update-{args.updates + published}"'.encode()
         assert (newest in page) == (order == "newest"), "the new update is not where it belongs"
+        # The same, on a story of one page: what a change costs when length plays no part.
+        timed(client, short.get_absolute_url() + query)
+        short_after_change = []
+        for n in range(args.changes):
+            short.publish_update(BODY.format(n=args.short + n + 1))
+            short_after_change.append(timed(client, short.get_absolute_url() + query))
         result[order] = {
             "bytes": len(page),
             "median_ms": round(statistics.median(t[0] for t in steady), 2),
@@ -117,6 +129,10 @@ def main():
             "after_change_median_ms": round(statistics.median(t[0] for t in after_change), 2),
             "after_change_cpu_ms": round(statistics.median(t[1] for t in after_change), 2),
             "after_change_max_ms": round(max(t[0] for t in after_change), 2),
+            "short_after_change_ms": round(statistics.median(t[0] for t in short_after_change), 2),
+            "short_after_change_cpu_ms": round(
+                statistics.median(t[1] for t in short_after_change), 2
+            ),
             "cold_ms": round(cold, 1),
             "requests": args.requests,
             "changes": args.changes,
