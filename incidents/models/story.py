@@ -360,13 +360,6 @@ class Story(RendersMarkdown):
 
     # --- reading --------------------------------------------------------------------------
 
-    def timeline(self, newest_first: bool = False) -> list:
-        """What readers see, pinned first: published updates and retraction notices."""
-        updates = list(self.updates.for_readers(newest_first=newest_first))
-        for update in updates:
-            update.story = self  # the partial reads the story's timezone; spare a query each
-        return updates
-
     def changes_since(self, sequence: int):
         return (
             self.changes.filter(sequence__gt=sequence).select_related("update").order_by("sequence")
