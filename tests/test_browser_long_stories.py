@@ -3,6 +3,7 @@ arrive live only on the page that holds the newest end, while edits and retracti
 page that shows them."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from incidents.models import Update
@@ -52,6 +53,7 @@ def test_show_older_updates_adds_the_next_page_in_place(open_page):
     page.get_by_role("link", name="Show older updates").click()
 
     expect(page.locator("#update-6")).to_be_attached()
+    expect(page.locator("#update-35")).to_be_focused()  # the first update added
     assert shown_numbers(page) == list(range(65, 5, -1))
     assert page.evaluate("window.notReloaded === true")
     assert page.url.endswith("?order=newest")
@@ -104,3 +106,13 @@ def test_oldest_first_new_updates_arrive_once_the_reader_reaches_the_end(
     long_story.publish_update("At the end now.", by=editor)
     expect(page.locator("#update-67")).to_contain_text("At the end now.", timeout=LIVE)
     assert shown_numbers(page) == list(range(1, 68))
+
+
+def test_a_page_of_a_long_story_has_no_serious_accessibility_problem(open_page, long_story, editor):
+    from tests.test_browser_accessibility import serious_problems
+
+    page = open_page("?order=newest&page=2")
+    long_story.publish_update("Shows the notice.", by=editor)
+    expect(page.locator("[data-latest-notice]")).to_be_visible(timeout=LIVE)
+
+    assert serious_problems(Axe(), page) == []

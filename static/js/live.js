@@ -214,8 +214,15 @@
     say("New updates have been posted.");
   }
 
-  // "Show older updates" (htmx) added a page: the same update twice (pages moved on while the
-  // reader read) keeps its first copy, which the page has kept current.
+  // "Show older updates" (htmx) adds a page in place of its link. The same update twice (pages
+  // moved on while the reader read) keeps its first copy, which the page has kept current; the
+  // focus, which was on the link, goes to the first update added.
+  var lastBeforeMore = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!event.target.closest || !event.target.closest("[data-timeline-pages]")) return;
+    var shown = timeline.querySelectorAll(":scope > article.update");
+    lastBeforeMore = shown[shown.length - 1] || null;
+  });
   document.addEventListener("htmx:afterSettle", function () {
     var seen = {};
     timeline.querySelectorAll(":scope > article.update").forEach(function (update) {
@@ -224,6 +231,12 @@
     });
     showTimes(timeline);
     if (latestNotice && holdsLiveEnd()) latestNotice.hidden = true;
+    var added = lastBeforeMore && lastBeforeMore.nextElementSibling;
+    lastBeforeMore = null;
+    if (added && added.matches("article.update")) {
+      added.setAttribute("tabindex", "-1");
+      added.focus({ preventScroll: true });
+    }
   });
 
   // --- new updates wait while the reader is elsewhere on the page ----------------------
