@@ -18,6 +18,7 @@ from incidents.caching import (
     remembered_page,
     surely_anonymous,
 )
+from incidents.export import live_json_ld
 from incidents.live.heads import cached_story_head, public_story_head
 from incidents.models import Story
 from incidents.paging import page_number, page_or_404
@@ -56,11 +57,13 @@ async def story(request: HttpRequest, slug: str):
 def render_story(request: HttpRequest, slug: str, newest_first: bool):
     story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
     timeline, corrections = logged_regions(story, newest_first)
+    address = request.build_absolute_uri(story.get_absolute_url())
     context = {
         "story": story,
         "newest_first": newest_first,
         "timeline": timeline,
         "corrections": corrections,
+        "json_ld": live_json_ld(story, address, request.build_absolute_uri),
     }
     response = for_readers(request, render(request, "incidents/story.html", context))
     remember_page((story.pk, newest_first), (story.sequence, story.state), response)
