@@ -14,6 +14,7 @@ from incidents.caching import (
     remembered_page,
     surely_anonymous,
 )
+from incidents.export import live_json_ld
 from incidents.live.heads import cached_story_head, public_story_head
 from incidents.models import Story, Update
 from incidents.paging import page_number, page_or_404
@@ -70,6 +71,8 @@ def render_story(request: HttpRequest, slug: str, newest_first: bool):
         template = "incidents/story.html"
         context["updates"] = timeline.updates
         context["corrections"] = story.corrections()
+        address = request.build_absolute_uri(story.get_absolute_url())
+        context["json_ld"] = live_json_ld(story, address, request.build_absolute_uri)
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     response = for_readers(request, response)
