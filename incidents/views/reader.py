@@ -57,6 +57,18 @@ def render_story(request: HttpRequest, slug: str, newest_first: bool):
         if page is not None:
             return page
     story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
+    template, context = _article(request, story, newest_first)
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    response = for_readers(request, response)
+    key = _page_key(request, story.pk, newest_first)
+    remember_page(key, (story.sequence, story.state), response)
+    return conditional(request, response)
+
+
+def _article(request: HttpRequest, story: Story, newest_first: bool) -> tuple[str, dict]:
+    """The template and context of the article's page `?page=`, or (htmx: "Show older
+    updates") of that page's updates alone."""
     timeline = timeline_page(story, newest_first, page_number(request))
     context = {
         "story": story,
@@ -65,20 +77,14 @@ def render_story(request: HttpRequest, slug: str, newest_first: bool):
         "live_end": timeline.live_end,
     }
     if request.htmx:
-        template = "incidents/story.html#timeline-page"
-        context["updates"] = timeline.page_updates
-    else:
-        template = "incidents/story.html"
-        context["updates"] = timeline.updates
-        context["corrections"] = story.corrections()
-        address = request.build_absolute_uri(story.get_absolute_url())
-        context["json_ld"] = live_json_ld(story, address, request.build_absolute_uri)
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    response = for_readers(request, response)
-    key = _page_key(request, story.pk, newest_first)
-    remember_page(key, (story.sequence, story.state), response)
-    return conditional(request, response)
+        return "incidents/story.html#timeline-page", {**context, "updates": timeline.page_updates}
+    address = request.build_absolute_uri(story.get_absolute_url())
+    return "incidents/story.html", {
+        **context,
+        "updates": timeline.updates,
+        "corrections": story.corrections(),
+        "json_ld": live_json_ld(story, address, request.build_absolute_uri),
+    }
 
 
 def _page_key(request: HttpRequest, story_pk: int, newest_first: bool) -> tuple:
