@@ -93,12 +93,13 @@ class Update(RendersMarkdown):
         ]
         indexes = [
             models.Index(fields=["story", "state", "timestamp"]),
-            # The article's pages (`UpdateQuerySet.in_reading_order`): a partial index whose
-            # condition is that queryset's own filter, so both databases use it for the page's
-            # rows, its count and a permalink's position.
+            # What readers see in time order: the article's pages
+            # (`UpdateQuerySet.in_reading_order`, which passes over the pinned update), a
+            # permalink's position, the newest updates of the live JSON-LD. A partial index whose
+            # condition is those querysets' own filter, so both databases use it.
             models.Index(
                 fields=["story", "timestamp", "number"],
-                condition=~Q(state="draft") & Q(pinned=False),
+                condition=~Q(state="draft"),
                 name="update_timeline",
             ),
             # The pinned update, which every page shows: found without reading the story.

@@ -22,8 +22,8 @@ class UpdateQuerySet(models.QuerySet):
 
     def in_reading_order(self, newest_first: bool = False):
         """The article's timeline below the pinned update, in the order its pages run: by time,
-        then number. `Update.Meta`'s `update_timeline` index holds exactly these rows in this
-        order, so a page is an index range and a count an index scan, however long the story."""
+        then number. `Update.Meta`'s `update_timeline` index holds these rows in this order
+        (and the pinned one, passed over), so a page is an index range however long the story."""
         direction = "-" if newest_first else ""
         return (
             self.exclude(state=self.model.State.DRAFT)
