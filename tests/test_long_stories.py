@@ -3,6 +3,7 @@
 link to it, exports and the API still hold every update, and a change costs the next reader one
 update's rendering, whatever the story's length."""
 
+import asyncio
 import json
 import re
 
@@ -345,3 +346,20 @@ def test_the_rendering_key_names_all_its_html_depends_on(long_story):
     seen.add(pages.update_cache_key(update, long_story, date(2026, 11, 27), "v1"))
     seen.add(pages.update_cache_key(update, long_story, date(2026, 11, 27), "v2"))
     assert len(seen) == 9
+
+
+# --- under the ASGI server: the readers' short path -------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_the_asgi_server_a_permalink_redirects_and_htmx_gets_its_page(asgi, long_story):
+    permalink = asgi.open(f"/stories/{long_story.slug}/updates/45/")
+    asgi.call(asyncio.wait_for(permalink._task, 5))
+    older = asgi.open(f"/stories/{long_story.slug}/?order=newest&page=2", {"HX-Request": "true"})
+    asgi.call(asyncio.wait_for(older._task, 5))
+
+    assert permalink.status == 302
+    assert permalink.headers["location"] == f"/stories/{long_story.slug}/?page=2#update-45"
+    assert older.status == 200
+    assert numbers(older.body.decode()) == list(range(35, 5, -1))
+    assert "<html" not in older.body.decode()
