@@ -309,11 +309,16 @@ def test_the_migration_enters_what_was_published_before_it():
     Update.objects.create(story=story, state="draft", body="x", body_html="<p>Gale rumour</p>")
     Update.objects.create(story=story, number=2, state="retracted", body_html="<p>Gale gone</p>")
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(after)
+    try:
+        MigrationExecutor(connection).migrate(after)
 
-    assert found("ferry storm") == [("ferry", None)]
-    assert found("gale") == [("ferry", 1)]
+        assert found("ferry storm") == [("ferry", None)]
+        assert found("gale") == [("ferry", 1)]
+    finally:
+        # The tests after this one need every migration, including those that came after 0006
+        # (a browser test after it found no webhook table).
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_postgresql_answers_from_the_gin_index(published):
