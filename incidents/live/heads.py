@@ -51,6 +51,17 @@ def public_story_head(slug: str) -> StoryHead | None:
     return head
 
 
+def note_story_head(story: Story) -> StoryHead:
+    """The head of a public story just read whole (the article after a change): kept as
+    `public_story_head` would keep it, with no query of its own."""
+    head = StoryHead(story.pk, story.sequence, story.state)
+    if settings.LIVE_POLL_HEAD_SECONDS > 0:
+        if len(_heads) > 10_000:
+            _heads.clear()
+        _heads[story.slug] = (time.monotonic(), head)
+    return head
+
+
 def cached_story_head(slug: str) -> StoryHead | None:
     """The head read less than `LIVE_POLL_HEAD_SECONDS` ago, if any; never queries."""
     cached = _heads.get(slug)

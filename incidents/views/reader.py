@@ -1,7 +1,8 @@
 """What readers see: the front page and the article. No sign-in, no cookies, cacheable by any
 CDN or browser for anonymous readers (incidents/caching.py)."""
 
-from django.http import Http404, HttpRequest
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
@@ -15,7 +16,7 @@ from incidents.caching import (
     surely_anonymous,
 )
 from incidents.export import live_json_ld
-from incidents.live.heads import cached_story_head, public_story_head
+from incidents.live.heads import cached_story_head, note_story_head
 from incidents.models import Story, Update
 from incidents.paging import page_number, page_or_404
 from incidents.timeline import page_of, timeline_page
@@ -46,17 +47,16 @@ async def story(request: HttpRequest, slug: str):
 
 
 def render_story(request: HttpRequest, slug: str, newest_first: bool):
-    """The article, in one thread hop: for an anonymous reader the story's head (when this
-    process has not read it lately, as after a change) and the page remembered for it, else a
-    fresh rendering, which the process then remembers."""
+    """The article, in one thread hop: the story (for an anonymous reader, its head is kept for
+    the next readers and the page remembered for it answers if there is one), else a fresh
+    rendering, which the process then remembers."""
+    story = get_object_or_404(Story.objects.public(), slug=slug)
     if surely_anonymous(request):
-        head = public_story_head(slug)
-        if head is None:
-            raise Http404("No such story.")
+        head = note_story_head(story)
         page = remembered_page(request, _page_key(request, head.pk, newest_first), head.version)
         if page is not None:
             return page
-    story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
+    prefetch_related_objects([story], "bylines", "tags")
     template, context = _article(request, story, newest_first)
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
