@@ -101,7 +101,9 @@ class StoryForm(StoryFieldsForm):
         self.fields["reading_order"].required = False  # left out: the model's default
 
     def clean_reading_order(self):
-        return self.cleaned_data.get("reading_order") or Story._meta.get_field("reading_order").default
+        return (
+            self.cleaned_data.get("reading_order") or Story._meta.get_field("reading_order").default
+        )
 
     def clean_slug(self):
         slug = self.cleaned_data.get("slug") or proposed_slug(self.data.get("headline", ""))

@@ -140,7 +140,7 @@ def today(tz_name: str) -> date:
 
 
 def _short_day(day: date, this_year: int) -> str:
-    """"Nov. 25" this year, "Nov. 25, 2025" in any other."""
+    """ "Nov. 25" this year, "Nov. 25, 2025" in any other."""
     text = f"{AP_MONTHS[day.month - 1]} {day.day}"
     return text if day.year == this_year else f"{text}, {day.year}"
 

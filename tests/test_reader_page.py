@@ -57,8 +57,7 @@ def test_updates_are_labelled_and_timed_in_the_story_timezone(client, story, edi
     assert '<a class="update__label" href="#update-1">UPDATE 1</a>' in html
     assert (
         '<time class="update__time" datetime="2026-07-26T15:40:00+0000"'
-        ' title="July 26, 2026, 11:40 a.m. ET">11:40 a.m. ET</time>'
-        in html
+        ' title="July 26, 2026, 11:40 a.m. ET">11:40 a.m. ET</time>' in html
     )
     assert "<strong>errors</strong>" in html
 
