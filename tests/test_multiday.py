@@ -276,6 +276,19 @@ def test_the_memory_keeps_the_regions_on_its_newest_event_only(story, editor):
     assert all("story-header" not in event.html for event in replay[1:-1])
 
 
+def test_the_poll_carries_the_regions_as_markup(client, story, editor):
+    story.publish_update("Delivered by polling.", by=editor)
+    story.refresh_from_db()
+
+    response = client.get(reverse("live:updates", args=[story.slug]), {"since": story.sequence - 1})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<header class="story__header" id="story-header" data-story-region>' in html
+    assert '<div class="story__corrections" id="story-corrections" data-story-region>' in html
+    assert "&lt;header" not in html
+
+
 def test_an_ended_story_header_says_when_coverage_ended(client, story, editor):
     ended = datetime(2026, 11, 25, 16, 20, tzinfo=ET)
     with at(ended):

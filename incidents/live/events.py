@@ -153,7 +153,7 @@ def render_events(story: Story, changes, regions: str | None = None) -> list[Eve
         events.append(Event(change.sequence, change.kind, html, frame, subject_of(change), pinned))
     if events and regions and events[-1].subject != HEADER:
         newest = events[-1]
-        html = newest.html + "\n" + regions
+        html = format_html("{}\n{}", newest.html, regions)  # both our own templates' output
         frame = encode_frame(newest.sequence, newest.kind, html)
         events[-1] = Event(
             newest.sequence, newest.kind, html, frame, newest.subject, newest.pinned, newest.html
