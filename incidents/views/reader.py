@@ -19,6 +19,7 @@ from incidents.caching import (
     remembered_page,
     surely_anonymous,
 )
+from incidents.export import live_json_ld
 from incidents.live.heads import cached_story_head, public_story_head
 from incidents.models import Story
 from incidents.paging import page_number, page_or_404
@@ -71,11 +72,13 @@ def render_story(request: HttpRequest, slug: str, order: str | None):
     newest_first = story.newest_first if order is None else order == Story.ReadingOrder.NEWEST
     version = page_version(story)  # before rendering: a page drawn across midnight is not kept
     timeline, corrections = logged_regions(story, newest_first)
+    address = request.build_absolute_uri(story.get_absolute_url())
     context = {
         "story": story,
         "newest_first": newest_first,
         "timeline": timeline,
         "corrections": corrections,
+        "json_ld": live_json_ld(story, address, request.build_absolute_uri),
     }
     response = for_readers(request, render(request, "incidents/story.html", context))
     remember_page((story.pk, order), version, response)
