@@ -8,6 +8,7 @@ Every formatter is total: any datetime Python can hold, in any zone, gives text,
 (a stored value from before the model's 1970-2100 range shows in UTC rather than break a page).
 """
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -135,8 +136,14 @@ def ap_day(moment: datetime, tz_name: str) -> date:
 
 def today(tz_name: str) -> date:
     """Today's date in the story's zone: what decides whether an update's time needs its date.
-    Whatever keeps rendered HTML must key on it (a page drawn yesterday is wrong today)."""
-    return _local(datetime.now(UTC), tz_name).date()
+    Whatever keeps rendered HTML must key on it (a page drawn yesterday is wrong today). Asked
+    several times per update drawn, so worked out once per zone and second."""
+    return _today(tz_name, int(time.time()))
+
+
+@lru_cache(maxsize=64)
+def _today(tz_name: str, second: int) -> date:
+    return _local(datetime.fromtimestamp(second, UTC), tz_name).date()
 
 
 def _short_day(day: date, this_year: int) -> str:
