@@ -23,10 +23,12 @@ from incidents.formfields import (
 )
 from incidents.models import (
     EDITORS_GROUP,
+    Change,
     CorrectionSuggestion,
     Revision,
     Story,
     Update,
+    Webhook,
     validate_update_body,
 )
 
@@ -359,3 +361,23 @@ class ContributorForm(forms.Form):
     def __init__(self, *args, story: Story, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = newsroom_people().exclude(contributions__story=story)
+
+
+class WebhookForm(forms.Form):
+    """A new webhook, on the desk's webhooks page; the model checks the address it may call."""
+
+    url = model_field(Webhook, "url", label="Receiver address", assume_scheme="https")
+    story = forms.ModelChoiceField(
+        queryset=Story.objects.order_by("-last_updated_at"),
+        required=False,
+        empty_label="Every story on the site",
+        to_field_name="slug",
+    )
+    events = forms.MultipleChoiceField(
+        label="Send when",
+        choices=[(kind, Change.Kind(kind).label) for kind in Webhook.EVENTS],
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Change.Kind.PUBLISHED],
+        error_messages={"required": "Choose at least one kind of change to send."},
+    )
+    format = model_field(Webhook, "format", widget=forms.RadioSelect)
