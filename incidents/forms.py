@@ -68,9 +68,9 @@ class StoryFieldsForm(forms.ModelForm):
 
     class Meta:
         model = Story
-        fields = ["headline", "headline_suffix", "dek", "intro", "timezone"]
+        fields = ["headline", "headline_suffix", "dek", "intro", "timezone", "reading_order"]
         field_classes = {name: TrimmedField for name in TRIMMED_STORY_FIELDS}
-        labels = {"headline_suffix": "Headline suffix"}
+        labels = {"headline_suffix": "Headline suffix", "reading_order": "Readers get updates"}
         help_texts = {
             "headline_suffix": (
                 "Shown in brackets after the headline, e.g. UPDATE: Service restored"
@@ -88,7 +88,9 @@ class StoryForm(StoryFieldsForm):
     """Create a story with its tags and bylines."""
 
     class Meta(StoryFieldsForm.Meta):
-        fields = ["headline", "slug", "dek", "intro", "timezone", "headline_suffix"]
+        fields = [
+            "headline", "slug", "dek", "intro", "timezone", "reading_order", "headline_suffix",
+        ]  # fmt: skip
         help_texts = {
             **StoryFieldsForm.Meta.help_texts,
             "slug": "The story's address: letters, numbers, hyphens. Proposed from the headline.",
@@ -98,6 +100,12 @@ class StoryForm(StoryFieldsForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["slug"].strip = False
+        self.fields["reading_order"].required = False  # left out: the model's default
+
+    def clean_reading_order(self):
+        return (
+            self.cleaned_data.get("reading_order") or Story._meta.get_field("reading_order").default
+        )
 
     def clean_slug(self):
         slug = self.cleaned_data.get("slug") or proposed_slug(self.data.get("headline", ""))

@@ -22,7 +22,6 @@ from django.db.models import Q
 from django.http import Http404
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
-from django.utils.timezone import now
 
 from incidents import timefmt
 from incidents.models import Story, Update
@@ -85,6 +84,7 @@ def timeline_page(story: Story, newest_first: bool, number) -> TimelinePage:
         raise Http404("No such page in this list.")
     page = PageOfUpdates(number, has_next=len(rows) > UPDATES_PER_PAGE)
     shown = list(story.updates.pinned_for_readers()) + rows[:UPDATES_PER_PAGE]
+    timefmt.mark_new_days(shown, story.timezone)  # day headings between the page's updates
     render_updates(story, shown)
     live_end = number == 1 if newest_first else not page.has_next
     return TimelinePage(page, shown, live_end)
@@ -146,7 +146,7 @@ def render_updates(story: Story, updates: list[Update]) -> None:
     """Give each update its `rendered_html` through the update partial, from the cache where
     it holds the rendering under the update's key (one read for them all), else rendered now
     and kept (one write for all that were missing)."""
-    today = timefmt.local_date(now(), story.timezone)
+    today = timefmt.today(story.timezone)
     templates = templates_version()
     keys = {}
     for update in updates:

@@ -130,7 +130,7 @@ def test_compose_button_disables_itself_while_in_flight(client, editor, story):
     html = client.get(reverse("desk:story", args=[story.slug])).content.decode()
 
     assert 'hx-disabled-elt="#compose-form button"' in html
-    assert "data-shortcut-target>Publish</button>" in html
+    assert "data-shortcut-target data-publish>Publish</button>" in html
 
 
 def test_backdated_update_is_read_in_the_story_timezone(client, editor, story):

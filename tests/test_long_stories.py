@@ -175,8 +175,9 @@ def test_a_permalink_on_page_one_needs_no_page(client, long_story):
     assert response["Location"] == f"/stories/{long_story.slug}/#update-3"
 
 
-def test_a_permalink_follows_the_story_order_when_newest_first(client, long_story, monkeypatch):
-    monkeypatch.setattr(type(long_story), "newest_first_by_default", property(lambda self: True))
+def test_a_permalink_follows_the_story_order_when_newest_first(client, long_story):
+    long_story.reading_order = long_story.ReadingOrder.NEWEST
+    long_story.save(update_fields=["reading_order"])
 
     response = client.get(f"/stories/{long_story.slug}/updates/3/")
 

@@ -17,16 +17,13 @@ class StoryHead:
     pk: int
     sequence: int
     state: str
-
-    @property
-    def version(self) -> tuple:
-        """What a reader's page remembered for this story is good for (incidents/caching.py)."""
-        return (self.sequence, self.state)
+    timezone: str = "UTC"  # what the reader's page needs to know which day it is there
 
 
 def find_public_story(slug: str) -> StoryHead | None:
     """The head of the public story `slug`, read from the database."""
-    row = Story.objects.public().filter(slug=slug).values_list("pk", "sequence", "state").first()
+    fields = ("pk", "sequence", "state", "timezone")
+    row = Story.objects.public().filter(slug=slug).values_list(*fields).first()
     return StoryHead(*row) if row else None
 
 
@@ -54,7 +51,7 @@ def public_story_head(slug: str) -> StoryHead | None:
 def note_story_head(story: Story) -> StoryHead:
     """The head of a public story just read whole (the article after a change): kept as
     `public_story_head` would keep it, with no query of its own."""
-    head = StoryHead(story.pk, story.sequence, story.state)
+    head = StoryHead(story.pk, story.sequence, story.state, story.timezone)
     if settings.LIVE_POLL_HEAD_SECONDS > 0:
         if len(_heads) > 10_000:
             _heads.clear()

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from incidents import timefmt
 from incidents.caching import (
     cacheable_for_readers,
     conditional,
@@ -36,33 +37,47 @@ async def story(request: HttpRequest, slug: str):
     stands (incidents/caching.py), on the event loop; anyone else's is rendered in a thread.
     `?page=N` is a page of the timeline (incidents/timeline.py); asked by htmx ("Show older
     updates"), only that page's updates and the link to the next."""
-    newest_first = request.GET.get("order") == "newest"
+    order = requested_order(request)
     if surely_anonymous(request):
         head = cached_story_head(slug)
         if head is not None:
-            page = remembered_page(request, _page_key(request, head.pk, newest_first), head.version)
+            page = remembered_page(request, _page_key(request, head.pk, order), page_version(head))
             if page is not None:
                 return page
-    return await in_own_thread(render_story, request, slug, newest_first)
+    return await in_own_thread(render_story, request, slug, order)
 
 
-def render_story(request: HttpRequest, slug: str, newest_first: bool):
+def requested_order(request: HttpRequest) -> str | None:
+    """The reader's own choice of order (?order=oldest|newest), or None: the story's."""
+    order = request.GET.get("order")
+    return order if order in Story.ReadingOrder.values else None
+
+
+def page_version(story) -> tuple:
+    """What an anonymous reader's page depends on: the story's log, its state, and today's date
+    in its zone (update times show their date unless they are from today). A story or its head."""
+    return (story.sequence, story.state, timefmt.today(story.timezone))
+
+
+def render_story(request: HttpRequest, slug: str, order: str | None):
     """The article, in one thread hop: the story (for an anonymous reader, its head is kept for
     the next readers and the page remembered for it answers if there is one), else a fresh
     rendering, which the process then remembers."""
     story = get_object_or_404(Story.objects.public(), slug=slug)
+    version = page_version(story)  # before rendering: a page drawn across midnight is not kept
+    key = _page_key(request, story.pk, order)
     if surely_anonymous(request):
-        head = note_story_head(story)
-        page = remembered_page(request, _page_key(request, head.pk, newest_first), head.version)
+        note_story_head(story)
+        page = remembered_page(request, key, version)
         if page is not None:
             return page
     prefetch_related_objects([story], "bylines", "tags")
+    newest_first = story.newest_first if order is None else order == Story.ReadingOrder.NEWEST
     template, context = _article(request, story, newest_first)
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     response = for_readers(request, response)
-    key = _page_key(request, story.pk, newest_first)
-    remember_page(key, (story.sequence, story.state), response)
+    remember_page(key, version, response)
     return conditional(request, response)
 
 
@@ -87,10 +102,10 @@ def _article(request: HttpRequest, story: Story, newest_first: bool) -> tuple[st
     }
 
 
-def _page_key(request: HttpRequest, story_pk: int, newest_first: bool) -> tuple:
-    """What a remembered article is kept under: the story, the order, the page and whether
-    htmx asked for that page's updates alone."""
-    return (story_pk, newest_first, page_number(request), bool(request.htmx))
+def _page_key(request: HttpRequest, story_pk: int, order: str | None) -> tuple:
+    """What a remembered article is kept under: the story, the order asked for (None: the
+    story's), the page and whether htmx asked for that page's updates alone."""
+    return (story_pk, order, page_number(request), bool(request.htmx))
 
 
 @require_safe
@@ -101,6 +116,6 @@ def update_permalink(request: HttpRequest, slug: str, number: int):
     story = get_object_or_404(Story.objects.public(), slug=slug)
     update = get_object_or_404(story.updates.exclude(state=Update.State.DRAFT), number=number)
     update.story = story
-    page = page_of(update, story.newest_first_by_default)
+    page = page_of(update, story.newest_first)
     query = f"?page={page}" if page > 1 else ""
     return redirect(f"{story.get_absolute_url()}{query}#{update.anchor}")
