@@ -8,21 +8,17 @@ user (PermissionDenied) is a 403 with the method's own message.
 """
 
 import json
-import math
-import time
 from functools import wraps
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from incidents.models import ApiToken
+from incidents.write_limits import count_write, writes_per_minute
 
 MAX_BODY_BYTES = 64 * 1024
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-DEFAULT_WRITES_PER_MINUTE = 120
 WWW_AUTHENTICATE = 'Bearer realm="api"'
 
 
@@ -129,21 +125,13 @@ def _authenticate(request: HttpRequest) -> ApiToken:
 
 def _count_write(token: ApiToken) -> None:
     """A fixed one-minute window per token, counted in the cache shared by all processes."""
-    limit = getattr(settings, "API_WRITES_PER_MINUTE", DEFAULT_WRITES_PER_MINUTE)
-    now = time.time()
-    key = f"api:writes:{token.key_hash[:20]}:{int(now // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add() and incr()
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > limit:
-        retry_after = max(1, math.ceil(60 - now % 60))
+    retry_after = count_write(f"token:{token.key_hash[:20]}")
+    if retry_after is not None:
         raise ApiError(
             429,
             "rate_limited",
-            f"This token may make {limit} changes a minute; try again in {retry_after} s.",
+            f"This token may make {writes_per_minute()} changes a minute; "
+            f"try again in {retry_after} s.",
             headers={"Retry-After": str(retry_after)},
         )
 

@@ -27,6 +27,9 @@ class Revision(models.Model):
     edited_at = models.DateTimeField(default=now)
     is_correction = models.BooleanField(default=False)
     correction_note = models.TextField(max_length=1000, blank=True)
+    # The update's pictures at this revision (`Update.picture_data`); a purged one is kept only
+    # as {"id": ..., "removed": true}.
+    pictures = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["update", "revision"]
