@@ -14,6 +14,7 @@ one (a command run with no --base-url and no SITE_URL setting) the file simply l
 because a site-relative link is broken once the file is opened from disk.
 """
 
+import base64
 import html
 import json
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
@@ -30,6 +32,7 @@ from django.utils.timezone import now
 from incidents import timefmt
 from incidents.api.representation import story_data, update_data, utc_time
 from incidents.models import Story, Update
+from incidents.models.picture import Figure
 
 # Its own stylesheet, not site.css: see the note at the top of static/css/export.css.
 STYLESHEETS = ("css/export.css",)
@@ -51,6 +54,17 @@ def exported_updates(story: Story) -> list[Update]:
     for update in updates:
         update.story = story  # the partial reads the story's timezone; spare a query each
     return updates
+
+
+def media_address(base_url: str = "") -> Callable[[str], str]:
+    """Makes a picture's storage URL absolute under the site's address when it is known (a
+    bucket's URLs already are); otherwise leaves it as it is."""
+    site = site_address(base_url)
+
+    def absolute(url: str) -> str:
+        return f"{site}{url}" if site and url.startswith("/") else url
+
+    return absolute
 
 
 def site_address(base_url: str = "") -> str:
@@ -113,10 +127,14 @@ def _person(byline: dict) -> dict:
     return person
 
 
-def json_ld(story: Story, updates: list[Update], address: str, update_url=None) -> dict:
+def json_ld(
+    story: Story, updates: list[Update], address: str, update_url=None, media_url=None
+) -> dict:
     """schema.org LiveBlogPosting with each update as a BlogPosting in liveBlogUpdate.
-    `update_url(update)` gives an update's address (the export's default: its anchor)."""
+    `update_url(update)` gives an update's address (the export's default: its anchor), and
+    `media_url(url)` a picture's (listed only where it is absolute)."""
     update_url = update_url or (lambda update: _permalink(address, update))
+    media_url = media_url or media_address()
     data = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
@@ -146,17 +164,35 @@ def json_ld(story: Story, updates: list[Update], address: str, update_url=None) 
             headline = f"UPDATE {update.number}"
             body = plain_text(update.body_html)
             modified = update.edited_at or update.published_at
-        data["liveBlogUpdate"].append(
-            {
-                "@type": "BlogPosting",
-                "headline": headline,
-                "url": update_url(update),
-                "datePublished": _iso_seconds(update.timestamp),
-                "dateModified": _iso_seconds(modified or update.timestamp),
-                "articleBody": body,
-            }
-        )
+        posting = {
+            "@type": "BlogPosting",
+            "headline": headline,
+            "url": update_url(update),
+            "datePublished": _iso_seconds(update.timestamp),
+            "dateModified": _iso_seconds(modified or update.timestamp),
+            "articleBody": body,
+        }
+        if not update.is_retracted and update.picture_data:
+            posting["image"] = [_image_object(f, media_url) for f in update.figures]
+        data["liveBlogUpdate"].append(posting)
     return data
+
+
+def _image_object(figure: Figure, media_url) -> dict:
+    image = {
+        "@type": "ImageObject",
+        "description": figure.alt,
+        "width": figure.width,
+        "height": figure.height,
+    }
+    if figure.caption:
+        image["caption"] = figure.caption
+    if figure.credit:
+        image["creditText"] = figure.credit
+    url = media_url(figure.fallback_url)
+    if "://" in url:
+        image["contentUrl"] = url
+    return image
 
 
 def live_json_ld(story: Story, address: str, absolute) -> SafeString:
@@ -168,7 +204,9 @@ def live_json_ld(story: Story, address: str, absolute) -> SafeString:
             :LIVE_JSON_LD_UPDATES
         ]
     )
-    data = json_ld(story, newest, address, lambda update: absolute(update.get_absolute_url()))
+    data = json_ld(
+        story, newest, address, lambda update: absolute(update.get_absolute_url()), absolute
+    )
     return json_for_script(data)
 
 
@@ -178,8 +216,24 @@ def json_for_script(data) -> SafeString:
     return mark_safe(text)  # noqa: S308 - every character that could end the element is escaped
 
 
+def embed_pictures(updates: list[Update]) -> None:
+    """Each picture once, inside the file: its bounded fallback rendition (at most 960 pixels
+    wide, JPEG or PNG) as a data: URI, so the archive shows it with no network at all."""
+    for update in updates:
+        if update.is_retracted or not update.picture_data:
+            continue
+        figures = update.figures
+        for figure in figures:
+            fallback = figure.fallback
+            with default_storage.open(fallback["name"]) as file:
+                encoded = base64.b64encode(file.read()).decode("ascii")
+            figure.embedded = f"data:image/{fallback['format']};base64,{encoded}"
+        update.shown_figures = figures
+
+
 def export_html(story: Story, *, base_url: str = "", exported_at: datetime | None = None) -> str:
     updates = exported_updates(story)
+    embed_pictures(updates)
     address = story_url(story, base_url)
     return render_to_string(
         "incidents/export/story.html",
@@ -194,7 +248,9 @@ def export_html(story: Story, *, base_url: str = "", exported_at: datetime | Non
             "site_name": settings.SITE_NAME,
             "exported_at": exported_at or now(),
             "stylesheet": inline_stylesheet(),
-            "json_ld": json_for_script(json_ld(story, updates, address)),
+            "json_ld": json_for_script(
+                json_ld(story, updates, address, media_url=media_address(base_url))
+            ),
         },
     )
 
@@ -258,6 +314,8 @@ def export_markdown(
             lines += [f"**This update was retracted** at {when}: {reason}", ""]
         else:
             lines += [update.body.strip(), ""]
+            for figure in update.figures:
+                lines += _md_figure(story, figure)
             if update.was_edited:
                 lines += [f"*Updated {timefmt.ap_time(update.edited_at, tz)}*", ""]
         if address:
@@ -280,6 +338,31 @@ def export_markdown(
     return "\n".join(lines)
 
 
+def picture_path(story: Story, figure: Figure) -> str:
+    """Where the Markdown export expects a picture's file, beside it (`export_story` puts it
+    there): its bounded fallback rendition."""
+    fallback = figure.fallback
+    extension = "jpg" if fallback["format"] == "jpeg" else fallback["format"]
+    return f"{story.slug}-pictures/{figure.id}.{extension}"
+
+
+def picture_files(story: Story) -> list[tuple[str, str]]:
+    """(path beside the Markdown file, storage name) of every picture the export shows."""
+    return [
+        (picture_path(story, figure), figure.fallback["name"])
+        for update in exported_updates(story)
+        if not update.is_retracted
+        for figure in update.figures
+    ]
+
+
+def _md_figure(story: Story, figure: Figure) -> list[str]:
+    alt = _md_text(figure.alt)
+    lines = [f"![{alt}]({picture_path(story, figure)})", ""]
+    words = " ".join(_md_text(t) for t in (figure.caption, figure.credit) if t)
+    return lines + ([f"*{words}*", ""] if words else [])
+
+
 # --- JSON -------------------------------------------------------------------------------------
 
 # 2: the story and update objects are the API's (incidents/api/representation.py), times in UTC;
@@ -294,7 +377,13 @@ def export_data(story: Story, *, base_url: str = "", exported_at: datetime | Non
     address = story_url(story, base_url)
     updates = [
         {
-            **update_data(update, time=utc_time, url=_permalink(address, update), readers=True),
+            **update_data(
+                update,
+                time=utc_time,
+                url=_permalink(address, update),
+                readers=True,
+                absolute=media_address(base_url),
+            ),
             "time_display": timefmt.ap_time(update.timestamp, tz),
             "anchor": update.anchor,
         }

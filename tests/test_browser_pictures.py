@@ -28,7 +28,8 @@ PASTE_SCREENSHOT = """async () => {
   data.items.add(file);
   const box = document.querySelector("#compose-form textarea[name=body]");
   box.focus();
-  box.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  const paste = { clipboardData: data, bubbles: true, cancelable: true };
+  box.dispatchEvent(new ClipboardEvent("paste", paste));
 }"""
 
 

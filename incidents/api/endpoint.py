@@ -61,7 +61,9 @@ def validation_error(error: ValidationError) -> ApiError:
 def api_view(*methods: str, query: tuple[str, ...] = (), body: bool = True):
     """Wrap a view taking (request, ...) that may read `request.payload` and `request.user`.
     Query parameters other than `query` are refused, so a misspelt filter is not silently ignored.
-    A view with `body=False` (an action such as publishing a draft) may be sent no body at all.
+    A view with `body=False` (an action such as publishing a draft) may be sent no body at all;
+    one with `body="multipart"` (an upload) takes multipart/form-data: its fields as the payload,
+    its files in `request.FILES`, its size bounded by REQUEST_BODY_LIMITS before it is read.
     """
     allowed = tuple(methods)
 
@@ -99,7 +101,10 @@ def _front_door(request: HttpRequest, allowed: tuple, query: tuple, body: bool) 
     if request.method in WRITE_METHODS:
         _count_write(token)
     _check_query(request, query)
-    request.payload = _read_json(request, body)
+    if body == "multipart":
+        request.payload = _read_form(request)
+    else:
+        request.payload = _read_json(request, body)
 
 
 def _authenticate(request: HttpRequest) -> ApiToken:
@@ -187,6 +192,16 @@ def _read_json(request: HttpRequest, expected: bool = True) -> dict:
             400, "malformed_json", f"The body must be a JSON object, not {_json_type(data)}."
         )
     return data
+
+
+def _read_form(request: HttpRequest) -> dict:
+    if request.content_type != "multipart/form-data":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Send the file as multipart/form-data, with a `file` part and the fields as parts.",
+        )
+    return {name: request.POST.get(name) for name in request.POST}
 
 
 def _too_large(size: int) -> ApiError:

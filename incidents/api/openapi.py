@@ -333,6 +333,23 @@ def _document() -> dict:
                 },
             },
             **_draft_and_contributor_paths(),
+            "/pictures": {
+                "post": {
+                    "operationId": "uploadPicture",
+                    "summary": "Upload a picture to a story, to attach to an update by its id "
+                    "(`pictures` of a new update or an edit). Counts as a write.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": ref("PictureUpload"),
+                                "encoding": {"file": {"contentType": "image/*"}},
+                            }
+                        },
+                    },
+                    "responses": _responses("201", "The stored picture.", "Picture", *WRITE_ERRORS),
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApiDocument",
@@ -371,6 +388,8 @@ def _document() -> dict:
                     },
                 },
                 "Update": schemas.update_out(),
+                "Picture": schemas.picture_out(),
+                "PictureUpload": schemas.picture_upload(),
                 "StoryCreate": schemas.story_create(),
                 "StoryPatch": schemas.story_patch(),
                 "UpdateCreate": schemas.update_create(),

@@ -18,7 +18,7 @@ from incidents.models import IdempotencyConflict, StaleRevision, Story, Update
 
 UPDATE_FIELDS = {
     "body": "text", "timestamp": "filled", "status_label": "text", "key_event": "boolean",
-    "pinned": "boolean",
+    "pinned": "boolean", "pictures": "pictures",
 }  # fmt: skip
 CREATE_FIELDS = {**UPDATE_FIELDS, "draft": "boolean"}
 EDIT_FIELDS = {**UPDATE_FIELDS, "revision": "integer", "correction_note": "text"}
@@ -34,6 +34,7 @@ def story_updates(request: HttpRequest, slug: str):
     _check_may_write(request, story, draft=draft, pinned=data.get("pinned", False))
     data["idempotency_key"] = request.headers.get("Idempotency-Key", "")
     (values,) = validated(ComposeForm(data, story=story), payload=payload)
+    values["pictures"] = data.get("pictures", [])
     update = _write(request, story, values, draft=draft)
     response = JsonResponse(update_json(request, update, story), status=201)
     if update.number:
@@ -54,6 +55,7 @@ def _write(request: HttpRequest, story: Story, values: dict, *, draft: bool) -> 
             key_event=values["key_event"],
             pinned=values["pinned"],
             idempotency_key=values["idempotency_key"],
+            pictures=values["pictures"],
         )
     except IdempotencyConflict as conflict:
         raise ApiError(409, "idempotency_conflict", " ".join(conflict.messages)) from None
@@ -83,12 +85,13 @@ def story_update(request: HttpRequest, slug: str, number: int):
     payload = Payload(request.payload, EDIT_FIELDS, required=["revision"])
     data = dict(payload.values)
     pinned = data.pop("pinned", None)
+    pictures = data.pop("pictures", None)
     form = _edit_form(update, data, payload)
     if update.is_retracted:
         raise ApiError(409, "retracted", f"UPDATE {number} was retracted; it cannot change.")
     try:
         with transaction.atomic():
-            _edit(request, update, form)
+            _edit(request, update, form, pictures)
             if pinned is not None:
                 update.set_pinned(pinned, by=request.user)
     except StaleRevision as stale:
@@ -115,7 +118,7 @@ def _edit_form(update: Update, data: dict, payload: Payload) -> EditUpdateForm:
     return form
 
 
-def _edit(request: HttpRequest, update: Update, form: EditUpdateForm) -> None:
+def _edit(request: HttpRequest, update: Update, form: EditUpdateForm, pictures=None) -> None:
     data = form.cleaned_data
     update.edit(
         data["body"],
@@ -123,6 +126,7 @@ def _edit(request: HttpRequest, update: Update, form: EditUpdateForm) -> None:
         expected_revision=data["revision"],
         correction_note=data.get("correction_note", ""),
         is_correction=data.get("is_correction", False),
+        pictures=pictures,
         **form.changed_fields(),
     )
 

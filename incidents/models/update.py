@@ -122,7 +122,9 @@ class Update(RendersMarkdown):
 
     @property
     def figures(self) -> list[Figure]:
-        return [Figure(data) for data in self.picture_data]
+        """The pictures as templates show them; an export may have set its own (embedded)."""
+        shown = self.__dict__.get("shown_figures")
+        return shown if shown is not None else [Figure(data) for data in self.picture_data]
 
     @property
     def is_published(self):
