@@ -143,7 +143,15 @@ are investigating."
         """\
 Readers in three regions tell us that switching to Wi-Fi works around it for now. Brightwave \
 advises customers **not** to reset their network settings, which can remove their \
-[eSIM profile](https://help.example.org/brightwave/esim).
+[eSIM profile](https://help.example.org/brightwave/esim). Its support team posted:
+
+```post
+url: https://bsky.app/profile/support.brightwave.example/post/3lbw2demo
+author: Brightwave Support
+handle: @support.brightwave.example
+Mobile data is down for some customers. Please don't reset your network settings: \
+Wi-Fi calling and Wi-Fi still work, and we will post here as soon as data is back.
+```
 """,
     ),
     (

@@ -35,7 +35,7 @@ from incidents.models import Story, Update
 from incidents.models.picture import Figure
 
 # Its own stylesheet, not site.css: see the note at the top of static/css/export.css.
-STYLESHEETS = ("css/export.css",)
+STYLESHEETS = ("css/export.css", "css/content.css")
 
 # Same escapes as Django's json_script: in a <script> element "</script>" or "<!--" inside a
 # string would end or confuse the element, so <, > and & never appear literally.

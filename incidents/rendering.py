@@ -17,6 +17,8 @@ from bleach.linkifier import LinkifyFilter, build_url_re
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from incidents.social_cards import CARD_BLOCK, card_html, parse_card
+
 
 class _FitAllowlist(Treeprocessor):
     """Bring what Markdown syntax produces inside the allowlist before bleach sees it, so nothing
@@ -272,18 +274,36 @@ def _as_plain_text(source: str) -> str:
     )
 
 
+# Where a social-post card goes, while the rest of the text is rendered and sanitized: the card
+# is built by incidents/social_cards.py with every value escaped, and put in afterwards. Private-
+# use characters, taken out of the author's text first, so no text can name a card.
+CARD_START, CARD_END = "\ue002", "\ue003"
+_CARD_PLACE = re.compile(f"<p>{CARD_START}([0-9]+){CARD_END}</p>")
+
+
 def render_markdown(source: str) -> str:
     """Render an author's Markdown to HTML that is safe to show any reader, in bounded time:
     Markdown that `markdown_problem` refuses is shown as plain text instead."""
     if markdown_problem(source):
         return _as_plain_text(source)
+    cards = []
+
+    def set_card_aside(block):
+        card, _ = parse_card(block.group("content"))
+        if card is None:  # refused on save; a preview shows it as the code block it is
+            return block.group(0)
+        cards.append(card_html(card))
+        return f"\n\n{CARD_START}{len(cards) - 1}{CARD_END}\n\n"
+
+    source = (source or "").translate({ord(CARD_START): None, ord(CARD_END): None})
     html = markdown.markdown(
-        source or "",
+        CARD_BLOCK.sub(set_card_aside, source),
         extensions=MARKDOWN_EXTENSIONS,
         extension_configs=MARKDOWN_EXTENSION_CONFIGS,
         output_format="html",
     )
-    return _cleaner.clean(html).strip()
+    html = _cleaner.clean(html).strip()
+    return _CARD_PLACE.sub(lambda place: cards[int(place.group(1))], html) if cards else html
 
 
 # Characters never kept in searchable text: NUL and other controls, and the two private-use

@@ -23,8 +23,19 @@ from incidents.rendering import render_markdown
 EXPECTED_TAGS = {
     "p", "br", "a", "em", "strong", "b", "i", "code", "pre", "blockquote",
     "ul", "ol", "li", "h2", "h3", "h4", "hr", "del", "s", "figure", "figcaption",
+    "span", "time",
 }  # fmt: skip
-EXPECTED_ATTRIBUTES = {"a": {"href", "title", "rel"}, "blockquote": {"cite"}}
+# Social-post cards (incidents/social_cards.py) are built by us, every value escaped; authors'
+# own HTML never keeps a class or a datetime.
+EXPECTED_ATTRIBUTES = {
+    "a": {"href", "title", "rel"},
+    "blockquote": {"cite", "class"},
+    "figure": {"class"},
+    "figcaption": {"class"},
+    "span": {"class"},
+    "strong": {"class"},
+    "time": {"datetime"},
+}
 SAFE_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow noopener noreferrer"
 NEVER = {"script", "style", "iframe", "svg", "math", "object", "embed", "base", "meta", "form"}
@@ -303,6 +314,18 @@ MARKDOWN = [
     ("md-quote-source-javascript", "> words\n\n-- Someone, [source](javascript:alert(1))"),
     ("md-quote-source-data", "> words\n>\n> --- [src](data:text/html,<script>alert(1)</script>)"),
     ("md-quote-caption-raw-html", "> words\n\n-- <img src=x onerror=alert(1)> Name"),
+    ("card-url-javascript", "```post\nurl: javascript:alert(1)\nauthor: A\ntext\n```"),
+    (
+        "card-url-breaking-out",
+        '```post\nurl: https://x.com/"onmouseover="alert(1)\nauthor: A\ntext\n```',
+    ),
+    (
+        "card-fields-html",
+        "```post\nurl: https://x.com/a/status/1\nauthor: <img src=x onerror=alert(1)>\n"
+        "handle: <svg onload=alert(1)>\nposted: 2026-11-25\n<script>alert(1)</script>\n```",
+    ),
+    ("card-forged-placeholder", "\ue0020\ue003 and <p>\ue0020\ue003</p>"),
+    ("card-raw-class", '<span class="post-card">x</span><time datetime="1">y</time>'),
     ("md-link-mixed-case", "[x](JaVaScRiPt:alert(1))"),
     ("md-link-decimal-colon", "[x](javascript&#58;alert(1))"),
     ("md-link-hex-colon", "[x](javascript&#x3A;alert(1))"),

@@ -26,6 +26,7 @@ urlpatterns = [
     path(f"{story}preview/", desk_compose.preview, name="preview"),
     path(f"{story}publish/", desk_compose.publish, name="publish"),
     path(f"{story}draft/", desk_compose.save_draft, name="save_draft"),
+    path(f"{story}post-card/", desk_compose.post_card_details, name="post_card_details"),
     path(f"{story}details/", desk_story.details, name="details"),
     # Under a prefix of its own: uploads may be larger than forms (REQUEST_BODY_LIMITS).
     path("pictures/<slug:slug>/", desk_pictures.upload, name="upload_picture"),
