@@ -14,7 +14,6 @@ one (a command run with no --base-url and no SITE_URL setting) the file simply l
 because a site-relative link is broken once the file is opened from disk.
 """
 
-import base64
 import html
 import json
 from collections.abc import Callable
@@ -23,7 +22,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
@@ -31,8 +29,14 @@ from django.utils.timezone import now
 
 from incidents import timefmt
 from incidents.api.representation import story_data, update_data, utc_time
+from incidents.export_pictures import (
+    embed_pictures,
+    image_object,
+    markdown_figure,
+    media_address,
+    picture_path,
+)
 from incidents.models import Story, Update
-from incidents.models.picture import Figure
 
 # Its own stylesheet, not site.css: see the note at the top of static/css/export.css.
 STYLESHEETS = ("css/export.css", "css/content.css")
@@ -54,17 +58,6 @@ def exported_updates(story: Story) -> list[Update]:
     for update in updates:
         update.story = story  # the partial reads the story's timezone; spare a query each
     return updates
-
-
-def media_address(base_url: str = "") -> Callable[[str], str]:
-    """Makes a picture's storage URL absolute under the site's address when it is known (a
-    bucket's URLs already are); otherwise leaves it as it is."""
-    site = site_address(base_url)
-
-    def absolute(url: str) -> str:
-        return f"{site}{url}" if site and url.startswith("/") else url
-
-    return absolute
 
 
 def site_address(base_url: str = "") -> str:
@@ -173,26 +166,9 @@ def json_ld(
             "articleBody": body,
         }
         if not update.is_retracted and update.picture_data:
-            posting["image"] = [_image_object(f, media_url) for f in update.figures]
+            posting["image"] = [image_object(f, media_url) for f in update.figures]
         data["liveBlogUpdate"].append(posting)
     return data
-
-
-def _image_object(figure: Figure, media_url) -> dict:
-    image = {
-        "@type": "ImageObject",
-        "description": figure.alt,
-        "width": figure.width,
-        "height": figure.height,
-    }
-    if figure.caption:
-        image["caption"] = figure.caption
-    if figure.credit:
-        image["creditText"] = figure.credit
-    url = media_url(figure.fallback_url)
-    if "://" in url:
-        image["contentUrl"] = url
-    return image
 
 
 def live_json_ld(story: Story, address: str, absolute) -> SafeString:
@@ -216,21 +192,6 @@ def json_for_script(data) -> SafeString:
     return mark_safe(text)  # noqa: S308 - every character that could end the element is escaped
 
 
-def embed_pictures(updates: list[Update]) -> None:
-    """Each picture once, inside the file: its bounded fallback rendition (at most 960 pixels
-    wide, JPEG or PNG) as a data: URI, so the archive shows it with no network at all."""
-    for update in updates:
-        if update.is_retracted or not update.picture_data:
-            continue
-        figures = update.figures
-        for figure in figures:
-            fallback = figure.fallback
-            with default_storage.open(fallback["name"]) as file:
-                encoded = base64.b64encode(file.read()).decode("ascii")
-            figure.embedded = f"data:image/{fallback['format']};base64,{encoded}"
-        update.shown_figures = figures
-
-
 def export_html(story: Story, *, base_url: str = "", exported_at: datetime | None = None) -> str:
     updates = exported_updates(story)
     embed_pictures(updates)
@@ -249,7 +210,7 @@ def export_html(story: Story, *, base_url: str = "", exported_at: datetime | Non
             "exported_at": exported_at or now(),
             "stylesheet": inline_stylesheet(),
             "json_ld": json_for_script(
-                json_ld(story, updates, address, media_url=media_address(base_url))
+                json_ld(story, updates, address, media_url=media_address(site_address(base_url)))
             ),
         },
     )
@@ -315,7 +276,7 @@ def export_markdown(
         else:
             lines += [update.body.strip(), ""]
             for figure in update.figures:
-                lines += _md_figure(story, figure)
+                lines += markdown_figure(story, figure, _md_text)
             if update.was_edited:
                 lines += [f"*Updated {timefmt.ap_time(update.edited_at, tz)}*", ""]
         if address:
@@ -338,14 +299,6 @@ def export_markdown(
     return "\n".join(lines)
 
 
-def picture_path(story: Story, figure: Figure) -> str:
-    """Where the Markdown export expects a picture's file, beside it (`export_story` puts it
-    there): its bounded fallback rendition."""
-    fallback = figure.fallback
-    extension = "jpg" if fallback["format"] == "jpeg" else fallback["format"]
-    return f"{story.slug}-pictures/{figure.id}.{extension}"
-
-
 def picture_files(story: Story) -> list[tuple[str, str]]:
     """(path beside the Markdown file, storage name) of every picture the export shows."""
     return [
@@ -354,13 +307,6 @@ def picture_files(story: Story) -> list[tuple[str, str]]:
         if not update.is_retracted
         for figure in update.figures
     ]
-
-
-def _md_figure(story: Story, figure: Figure) -> list[str]:
-    alt = _md_text(figure.alt)
-    lines = [f"![{alt}]({picture_path(story, figure)})", ""]
-    words = " ".join(_md_text(t) for t in (figure.caption, figure.credit) if t)
-    return lines + ([f"*{words}*", ""] if words else [])
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -382,7 +328,7 @@ def export_data(story: Story, *, base_url: str = "", exported_at: datetime | Non
                 time=utc_time,
                 url=_permalink(address, update),
                 readers=True,
-                absolute=media_address(base_url),
+                absolute=media_address(site_address(base_url)),
             ),
             "time_display": timefmt.ap_time(update.timestamp, tz),
             "anchor": update.anchor,

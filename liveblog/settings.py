@@ -292,7 +292,6 @@ UPDATE_MAX_CHARS = env_int("UPDATE_MAX_CHARS", 50_000)
 # An upload route would add its own prefix here. Up to FILE_UPLOAD_MAX_MEMORY_SIZE Django keeps a
 # body in memory, so none of these ever reaches the disk.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MiB: desk forms and sign-in
-FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 REQUEST_BODY_LIMITS = {
     "/": DATA_UPLOAD_MAX_MEMORY_SIZE,
     # A picture of up to 15 MB (incidents/images.py) and its form fields.
@@ -300,3 +299,5 @@ REQUEST_BODY_LIMITS = {
     "/api/v1/pictures": 16 * 1024 * 1024,
     "/api/": 64 * 1024,  # incidents/api/endpoint.py MAX_BODY_BYTES
 }
+# A picture is read whole to be checked (incidents/images.py), so an upload stays in memory too.
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(REQUEST_BODY_LIMITS.values())

@@ -406,3 +406,68 @@ def test_desk_preview_shows_the_pictures(client, story, editor):
 
     assert response.status_code == 200
     assert 'alt="Previewed"' in response.content.decode()
+
+
+def test_an_editor_purges_from_the_admin(
+    client, superuser, story, editor, media_root, django_capture_on_commit_callbacks
+):
+    picture = upload(story, editor)
+    story.publish_update("Takedown.", by=editor, pictures=[picture.pk])
+    client.force_login(superuser)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/incidents/picture/",
+            {"action": "purge", "_selected_action": [picture.pk]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert "Purged 1 picture(s)." in response.content.decode()
+    picture.refresh_from_db()
+    assert picture.purged_at is not None and stored_files(media_root) == []
+    assert story.updates.get().picture_data == []
+
+
+def test_desk_edit_shows_the_pictures_and_saves_a_new_order_and_removal(client, story, editor):
+    a, b, c = (upload(story, editor, alt=name) for name in ("A", "B", "C"))
+    update = story.publish_update("Three.", by=editor, pictures=[a.pk, b.pk, c.pk])
+    client.force_login(editor)
+    url = f"/newsroom/stories/{story.slug}/updates/{update.pk}/edit/"
+
+    form = client.get(url)
+    assert form.status_code == 200
+    assert f'name="picture_alt_{b.pk}" value="B"' in form.content.decode()
+
+    response = client.post(
+        url,
+        {
+            "body": "Three.",
+            "revision": "1",
+            "pictures_sent": "1",
+            "pictures": [str(c.pk), str(a.pk)],
+            f"picture_alt_{c.pk}": "C, described",
+            f"picture_alt_{a.pk}": "A",
+        },
+    )
+
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert [f.alt for f in update.figures] == ["C, described", "A"]
+    assert update.revision == 2
+    assert [d["alt"] for d in update.revisions.get(revision=1).pictures] == ["A", "B", "C"]
+
+
+def test_an_edit_form_without_pictures_leaves_them(client, story, editor):
+    a = upload(story, editor, alt="A")
+    update = story.publish_update("One.", by=editor, pictures=[a.pk])
+    client.force_login(editor)
+
+    response = client.post(
+        f"/newsroom/stories/{story.slug}/updates/{update.pk}/edit/",
+        {"body": "One, edited.", "revision": "1"},
+    )
+
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.body == "One, edited." and [f.alt for f in update.figures] == ["A"]

@@ -125,6 +125,18 @@ def test_api_pictures_field_is_checked(story, editor):
     assert "picture ids" in response.json()["error"]["fields"]["pictures"]
 
 
+def test_api_answers_409_for_a_picture_not_there_to_use(story, other_story, editor):
+    elsewhere = upload(other_story, editor)
+
+    response = Api(editor).post(
+        f"/stories/{story.slug}/updates", {"body": "x", "pictures": [elsewhere.pk]}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "picture_unavailable"
+    assert story.updates.count() == 0
+
+
 def test_openapi_documents_the_multipart_upload_and_pictures(client):
     response = client.get(f"{BASE}/openapi.json")
 

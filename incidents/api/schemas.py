@@ -14,19 +14,16 @@ from django.contrib.auth import get_user_model
 
 from incidents import timefmt
 from incidents.forms import IDEMPOTENCY_KEY_PATTERN, ComposeForm, EditUpdateForm
-from incidents.images import MAX_UPLOAD_BYTES
 from incidents.models import (
     EARLIEST_TIMESTAMP,
     LATEST_TIMESTAMP,
     Byline,
-    Picture,
     Revision,
     Story,
     Tag,
     Update,
     has_visible_text,
 )
-from incidents.models.picture import MAX_PICTURES_PER_UPDATE
 
 SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
 NO_NUL = "^[^\\x00]*$"
@@ -193,78 +190,7 @@ def update_fields() -> dict:
         "status_label": text(Update, "status_label"),
         "key_event": {"type": "boolean"},
         "pinned": {"type": "boolean", "description": "At most one update is pinned at a time."},
-        "pictures": pictures_in(),
     }
-
-
-def picture_texts() -> dict:
-    return {
-        "alt": text(Picture, "alt"),
-        "caption": text(Picture, "caption"),
-        "credit": text(Picture, "credit"),
-    }
-
-
-def pictures_in() -> dict:
-    pick = {"type": "integer", "minimum": 1, "description": "A picture's id, from POST /pictures."}
-    return {
-        "type": "array",
-        "maxItems": MAX_PICTURES_PER_UPDATE,
-        "items": {
-            "oneOf": [
-                pick,
-                {
-                    "type": "object",
-                    "required": ["id"],
-                    "additionalProperties": False,
-                    "properties": {"id": pick, **picture_texts()},
-                },
-            ]
-        },
-        "description": "The update's pictures in order (uploaded to this story, not yet used "
-        "elsewhere), as ids, or objects that also change a picture's texts. On an edit the list "
-        "replaces the update's pictures.",
-    }
-
-
-def picture_upload() -> dict:
-    return {
-        "type": "object",
-        "required": ["story", "file", "alt"],
-        "properties": {
-            "story": {"type": "string", "pattern": SLUG_PATTERN},
-            "file": {
-                "type": "string",
-                "contentMediaType": "application/octet-stream",
-                "description": f"A JPEG, PNG, WebP or GIF of at most {MAX_UPLOAD_BYTES:,} bytes "
-                "and 40 megapixels; SVG is refused.",
-            },
-            **picture_texts(),
-        },
-    }
-
-
-def picture_out() -> dict:
-    rendition = {
-        "type": "object",
-        "required": ["url", "width", "height", "format"],
-        "properties": {
-            "url": URI,
-            "width": {"type": "integer", "minimum": 1},
-            "height": {"type": "integer", "minimum": 1},
-            "format": {"type": "string", "enum": ["webp", "jpeg", "png"]},
-        },
-    }
-    properties = {
-        "id": {"type": "integer", "minimum": 1},
-        "alt": STRING,
-        "caption": STRING,
-        "credit": STRING,
-        "width": {"type": "integer", "minimum": 1},
-        "height": {"type": "integer", "minimum": 1},
-        "renditions": {"type": "array", "items": rendition},
-    }
-    return {"type": "object", "required": list(properties), "properties": properties}
 
 
 def update_create() -> dict:
@@ -384,7 +310,6 @@ def update_out() -> dict:
         "retraction_reason": STRING,
         "author": {"type": ["string", "null"]},
         "url": {"type": ["string", "null"], "format": "uri", "description": "The permalink."},
-        "pictures": {"type": "array", "items": ref("Picture")},
     }
     return {"type": "object", "required": list(properties), "properties": properties}
 

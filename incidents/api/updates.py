@@ -15,6 +15,7 @@ from incidents.api.payload import Payload, validated
 from incidents.api.representation import update_json
 from incidents.forms import ComposeForm, EditUpdateForm, RetractForm
 from incidents.models import IdempotencyConflict, StaleRevision, Story, Update
+from incidents.models.picture import PictureUnavailable
 
 UPDATE_FIELDS = {
     "body": "text", "timestamp": "filled", "status_label": "text", "key_event": "boolean",
@@ -59,6 +60,8 @@ def _write(request: HttpRequest, story: Story, values: dict, *, draft: bool) -> 
         )
     except IdempotencyConflict as conflict:
         raise ApiError(409, "idempotency_conflict", " ".join(conflict.messages)) from None
+    except PictureUnavailable as unavailable:
+        raise _unavailable(unavailable) from None
 
 
 def _check_may_write(request: HttpRequest, story: Story, *, draft: bool, pinned: bool) -> None:
@@ -96,6 +99,8 @@ def story_update(request: HttpRequest, slug: str, number: int):
                 update.set_pinned(pinned, by=request.user)
     except StaleRevision as stale:
         raise _stale(number, data["revision"], stale.update.revision) from None
+    except PictureUnavailable as unavailable:
+        raise _unavailable(unavailable) from None
     update.refresh_from_db()
     return JsonResponse(update_json(request, update, story))
 
@@ -129,6 +134,11 @@ def _edit(request: HttpRequest, update: Update, form: EditUpdateForm, pictures=N
         pictures=pictures,
         **form.changed_fields(),
     )
+
+
+def _unavailable(error: PictureUnavailable) -> ApiError:
+    message = " ".join(error.message_dict["pictures"])
+    return ApiError(409, "picture_unavailable", message, fields={"pictures": message})
 
 
 def _stale(number: int, revision: int, current: int) -> ApiError:

@@ -18,7 +18,10 @@ from django.db import models, transaction
 from django.utils.timezone import now
 
 from incidents.images import ImageRefused, prepare_image
+from incidents.models.change import Change
+from incidents.models.json_data import JSONData
 from incidents.models.people import actor, require, user_is_editor, who_acted
+from incidents.models.revision import Revision
 
 ALT_MAX_CHARS = 300
 CAPTION_MAX_CHARS = 500
@@ -26,6 +29,11 @@ CREDIT_MAX_CHARS = 200
 MAX_PICTURES_PER_UPDATE = 20
 STORAGE_FOLDER = "pictures"
 NOT_YOURS = "Only an editor can use a picture someone else uploaded."
+
+
+class PictureUnavailable(ValidationError):
+    """An update named a picture that is not there to use: another story's, purged, or already
+    shown by another update. The API answers it 409, like any conflict with what exists."""
 
 
 class PictureQuerySet(models.QuerySet):
@@ -52,7 +60,7 @@ class Picture(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     # [{"name": storage name, "width", "height", "format": "webp"|"jpeg"|"png", "size": bytes}]
-    renditions = models.JSONField(default=list, editable=False)
+    renditions = JSONData(default=list, editable=False)
     uploaded_by = who_acted()
     uploaded_at = models.DateTimeField(default=now, editable=False)
     purged_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -162,7 +170,7 @@ class Picture(models.Model):
             current.alt = current.caption = current.credit = ""
             current.save()
             if current.update_id is not None:
-                current.update._forget_picture(story, current.pk, by=by)
+                _leave_update(current.update, story, current.pk, by=by)
             transaction.on_commit(lambda: _delete_files(names))
         self.refresh_from_db()
 
@@ -225,8 +233,6 @@ def require_usable(story, ids, *, by, attached_to=None) -> list[Picture]:
     """The pictures `ids` name, in that order: the story's own, not purged, unattached (or
     attached to `attached_to`), and usable by `by`. Raises ValidationError on "pictures"."""
     ids = [int(i) for i in ids]
-    if len(set(ids)) != len(ids):
-        raise ValidationError({"pictures": ["The same picture is listed twice."]})
     if len(ids) > MAX_PICTURES_PER_UPDATE:
         raise ValidationError(
             {"pictures": [f"An update has at most {MAX_PICTURES_PER_UPDATE} pictures."]}
@@ -236,8 +242,54 @@ def require_usable(story, ids, *, by, attached_to=None) -> list[Picture]:
     for pk in ids:
         picture = found.get(pk)
         if picture is None or picture.update_id not in (None, attached_to):
-            raise ValidationError(
+            raise PictureUnavailable(
                 {"pictures": [f"Picture {pk} is not one of this story’s pictures to use."]}
             )
         require(by, picture.may_use(by), NOT_YOURS)
+    if len(set(ids)) != len(ids):
+        raise ValidationError({"pictures": ["The same picture is listed twice."]})
     return [found[pk] for pk in ids]
+
+
+def chosen_pictures(story, attached_to: int | None, pictures, by) -> list[Picture]:
+    """The pictures an update is to show, in order (ids, or dicts with "id" and any new "alt",
+    "caption" or "credit"), with those texts set: unattached ones, or `attached_to`'s own."""
+    items = [p if isinstance(p, dict) else {"id": p} for p in pictures]
+    try:
+        ids = [int(item["id"]) for item in items]
+    except (KeyError, TypeError, ValueError):
+        raise ValidationError({"pictures": ["Name each picture by its id."]}) from None
+    chosen = require_usable(story, ids, by=by, attached_to=attached_to)
+    for picture, item in zip(chosen, items, strict=True):
+        texts = {n: item.get(n, getattr(picture, n)) for n in ("alt", "caption", "credit")}
+        picture.set_text(**texts)
+    return chosen
+
+
+def attach(update, pictures: list[Picture]) -> None:
+    """Make `pictures` the update's, in that order, with their texts; any other it had leaves
+    it (and may be used again). The caller holds the story's lock."""
+    update.pictures.exclude(pk__in=[p.pk for p in pictures]).update(update=None, position=0)
+    for position, picture in enumerate(pictures):
+        picture.update, picture.position = update, position
+        picture.save(update_fields=["update", "position", "alt", "caption", "credit"])
+
+
+def _leave_update(update, story, picture_id: int, *, by=None) -> None:
+    """A purged picture leaves its update: a new revision without it, logged. Every earlier
+    revision keeps only the fact that a picture was removed. The caller holds the story lock."""
+    current = type(update).objects.get(pk=update.pk)
+    removed = {"id": picture_id, "removed": True}
+    for revision in current.revisions.all():
+        kept = [removed if d.get("id") == picture_id else d for d in revision.pictures]
+        if kept != revision.pictures:
+            revision.pictures = kept
+            revision.save(update_fields=["pictures"])
+    moment = now()
+    shown = [removed if d["id"] == picture_id else d for d in current.picture_data]
+    Revision.keep(current, by=by, at=moment, pictures=shown)
+    current.picture_data = [d for d in current.picture_data if d["id"] != picture_id]
+    current.revision += 1
+    current.save(update_fields=["picture_data", "revision"])
+    if not current.is_draft:
+        story._record_change(Change.Kind.EDITED, current, by=by, at=moment)

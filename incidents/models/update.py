@@ -14,8 +14,9 @@ from django.db.models import F, Q
 from django.utils.timezone import now
 
 from incidents.models.change import Change
+from incidents.models.json_data import JSONData
 from incidents.models.people import EDITORS_ONLY, actor, require, user_is_editor, who_acted
-from incidents.models.picture import Figure, Picture, require_usable
+from incidents.models.picture import Figure, attach, chosen_pictures
 from incidents.models.rendered import RendersMarkdown
 from incidents.models.revision import Revision, StaleRevision
 from incidents.models.story import STORY_ENDED, Story
@@ -87,9 +88,8 @@ class Update(RendersMarkdown):
     # request it came with: a retry gets the same update, a different request with it a refusal.
     idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
     idempotency_digest = models.CharField(max_length=64, blank=True, editable=False)
-    # The attached pictures as readers see them, in order (`Picture.figure()`): kept here so a
-    # timeline renders without a query per update.
-    picture_data = models.JSONField(default=list, blank=True, editable=False)
+    # The pictures as readers see them, in order (`Picture.figure()`): no query per update.
+    picture_data = JSONData(default=list, blank=True, editable=False)
 
     objects = UpdateQuerySet.as_manager()
 
@@ -186,8 +186,8 @@ class Update(RendersMarkdown):
         idempotency_key: str = "",
         pictures=(),
     ) -> "Update":
-        """A new update on `story`: published with the next number, or kept as a draft.
-        `pictures` are the story's unattached pictures to attach, in order (see `edit`)."""
+        """A new update on `story`, published with the next number or kept as a draft, showing
+        `pictures` (see `edit`)."""
         if publish:
             story.require_publisher(by)
         else:
@@ -230,12 +230,11 @@ class Update(RendersMarkdown):
                 update._assign_number(story)
             if pinned and publish:  # a pinned draft takes the pin only when it is published
                 story.updates.filter(pinned=True).update(pinned=False)
-            chosen = _chosen_pictures(story, None, pictures, by)
+            chosen = chosen_pictures(story, None, pictures, by)
             update.picture_data = [picture.figure() for picture in chosen]
             update.save()
-            update._attach(chosen)
-            for picture in chosen:
-                picture.save(update_fields=["alt", "caption", "credit"])
+            if chosen:
+                attach(update, chosen)
             if publish:
                 story._record_change(Change.Kind.PUBLISHED, update, by=by, at=update.published_at)
         return update
@@ -321,74 +320,32 @@ class Update(RendersMarkdown):
                 raise StaleRevision(current, expected_revision)
             if current.is_retracted:
                 raise ValidationError("A retracted update can no longer be edited.")
-            changed = [n for n, v in fields.items() if getattr(current, n) != v]
-            chosen = None
             if pictures is not None:
-                chosen = _chosen_pictures(story, current.pk, pictures, by)
-                if [p.figure() for p in chosen] != current.picture_data:
-                    changed.append("picture_data")
+                chosen = chosen_pictures(story, current.pk, pictures, by)
+                fields["picture_data"] = [p.figure() for p in chosen]
+            changed = [n for n, v in fields.items() if getattr(current, n) != v]
             if body == current.body and not changed and not is_correction:
                 self.refresh_from_db()
                 return
             moment = now()
-            Revision.objects.create(
-                update=current,
-                revision=current.revision,
-                body=current.body,
-                edited_by=actor(by),
-                edited_at=moment,
+            Revision.keep(
+                current,
+                by=by,
+                at=moment,
                 correction_note=correction_note.strip() if is_correction else "",
                 is_correction=is_correction,
-                pictures=current.picture_data,
             )
             current.set_rendered("body", body, html)
             for name in changed:
-                if name != "picture_data":
-                    setattr(current, name, fields[name])
+                setattr(current, name, fields[name])
             if "picture_data" in changed:
-                current.picture_data = [p.figure() for p in chosen]
-                current.pictures.exclude(pk__in=[p.pk for p in chosen]).update(
-                    update=None, position=0
-                )
-                for picture in chosen:
-                    picture.save(update_fields=["alt", "caption", "credit"])
-                current._attach(chosen)
+                attach(current, chosen)
             current.revision += 1
             current.edited_at = moment
             current.save(update_fields=["body", "revision", "edited_at", *changed])
             if not current.is_draft:
                 story._record_change(Change.Kind.EDITED, current, by=by, at=moment)
         self.refresh_from_db()
-
-    def _attach(self, pictures: list[Picture]) -> None:
-        for position, picture in enumerate(pictures):
-            Picture.objects.filter(pk=picture.pk).update(update=self, position=position)
-
-    def _forget_picture(self, story: Story, picture_id: int, *, by=None) -> None:
-        """A purged picture leaves this update: a new revision without it, logged. Every
-        earlier revision keeps only the fact that a picture was removed. The caller holds the
-        story's lock."""
-        current = Update.objects.get(pk=self.pk)
-        removed = {"id": picture_id, "removed": True}
-        for revision in current.revisions.all():
-            kept = [removed if d.get("id") == picture_id else d for d in revision.pictures]
-            if kept != revision.pictures:
-                revision.pictures = kept
-                revision.save(update_fields=["pictures"])
-        moment = now()
-        Revision.objects.create(
-            update=current,
-            revision=current.revision,
-            body=current.body,
-            edited_by=actor(by),
-            edited_at=moment,
-            pictures=[removed if d["id"] == picture_id else d for d in current.picture_data],
-        )
-        current.picture_data = [d for d in current.picture_data if d["id"] != picture_id]
-        current.revision += 1
-        current.save(update_fields=["picture_data", "revision"])
-        if not current.is_draft:
-            story._record_change(Change.Kind.EDITED, current, by=by, at=moment)
 
     def retract(self, reason: str, *, by=None) -> None:
         """Withdraw a published update. Readers see a notice with the reason in its place."""
@@ -435,21 +392,6 @@ class Update(RendersMarkdown):
             if not current.is_draft:
                 story._record_change(Change.Kind.PINNED, current, by=by)
         self.refresh_from_db()
-
-
-def _chosen_pictures(story: Story, attached_to: int | None, pictures, by) -> list[Picture]:
-    """The pictures an update is to show, in order (ids, or dicts with "id" and any new "alt",
-    "caption" or "credit"), with those texts set: unattached ones, or `attached_to`'s own."""
-    items = [p if isinstance(p, dict) else {"id": p} for p in pictures]
-    try:
-        ids = [int(item["id"]) for item in items]
-    except (KeyError, TypeError, ValueError):
-        raise ValidationError({"pictures": ["Name each picture by its id."]}) from None
-    chosen = require_usable(story, ids, by=by, attached_to=attached_to)
-    for picture, item in zip(chosen, items, strict=True):
-        texts = {n: item.get(n, getattr(picture, n)) for n in ("alt", "caption", "credit")}
-        picture.set_text(**texts)
-    return chosen
 
 
 def _digest(parts: list) -> str:

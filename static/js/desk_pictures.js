@@ -158,18 +158,20 @@
     picker.value = "";
   });
 
-  // A screenshot pasted anywhere in the compose form; pasted text stays text.
+  // A screenshot pasted anywhere in a form with pictures (compose, edit); text stays text.
+  function formWithPictures(event) {
+    var form = event.target.closest && event.target.closest("form");
+    return form && form.querySelector("[data-pictures]") ? form : null;
+  }
   document.addEventListener("paste", function (event) {
-    var form = event.target.closest && event.target.closest("#compose-form");
+    var form = formWithPictures(event);
     var pictures = form && form.querySelector("[data-pictures]");
     var files = event.clipboardData && event.clipboardData.files;
     if (!pictures || !files || !files.length) return;
     if (addFiles(pictures, files)) event.preventDefault();
   });
 
-  function dropZone(event) {
-    return event.target.closest && event.target.closest("#compose-form");
-  }
+  var dropZone = formWithPictures;
   document.addEventListener("dragover", function (event) {
     var form = dropZone(event);
     if (!form || !event.dataTransfer || Array.prototype.indexOf.call(event.dataTransfer.types, "Files") === -1) return;
