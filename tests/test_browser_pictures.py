@@ -93,3 +93,30 @@ def test_a_pasted_screenshot_is_published_and_arrives_on_an_open_page(
         ".webp"
     )
     assert problems == []
+
+
+def test_the_export_opened_from_disk_shows_every_picture_without_the_network(
+    page, story, editor, media_root, tmp_path
+):
+    from incidents.export import export_html
+    from tests.pictures import upload
+
+    chart = upload(story, editor, alt="Chart of failed logins", caption="By hour")
+    screen = upload(story, editor, alt="The error page", draw={"width": 700, "height": 500})
+    story.publish_update("Two pictures.", by=editor, pictures=[chart.pk, screen.pk])
+    path = tmp_path / "story.html"
+    path.write_text(export_html(story, base_url="https://news.example.com"), encoding="utf-8")
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+
+    images = page.locator(".update__picture img")
+    expect(images).to_have_count(2)
+    shown = page.evaluate(
+        "() => [...document.querySelectorAll('.update__picture img')]"
+        ".map(img => img.complete && img.naturalWidth > 0)"
+    )
+    assert shown == [True, True]
+    assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
