@@ -120,3 +120,39 @@ def test_the_export_opened_from_disk_shows_every_picture_without_the_network(
     )
     assert shown == [True, True]
     assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+
+
+def test_pictures_are_added_described_and_reordered_by_keyboard(
+    browser, page, server, story, editor
+):
+    page.goto(f"{server.url}/accounts/login/?next=/newsroom/stories/{story.slug}/")
+    page.get_by_label("Username").fill("erin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/newsroom/stories/{story.slug}/")
+    picker = page.locator("#compose-form [data-picture-picker]")
+    from tests.pictures import drawn
+
+    for name in ("first", "second"):
+        picker.set_input_files({"name": f"{name}.png", "mimeType": "image/png", "buffer": drawn()})
+        alt = page.locator("[data-pending] input[data-field=alt]")
+        expect(alt).to_be_focused()  # a new picture asks for its alt text first
+        page.keyboard.type(f"The {name} picture")
+        page.keyboard.press("Enter")  # adds the picture, does not publish
+        expect(
+            page.locator(f".picture-row[data-picture] input[value='The {name} picture']")
+        ).to_be_visible()
+    rows = page.locator(".picture-row[data-picture]")
+    expect(rows).to_have_count(2)
+
+    up = rows.nth(1).get_by_role("button", name="Move picture up")
+    up.focus()
+    page.keyboard.press("Enter")
+
+    expect(rows.nth(0).locator("input[type=text]").first).to_have_value("The second picture")
+    expect(page.get_by_role("button", name="Move picture up").first).to_be_focused()
+    page.locator("#compose-form textarea[name=body]").fill("Two, reordered.")
+    page.locator("#compose-form textarea[name=body]").press("Control+Enter")
+    expect(page.locator("#compose .notice--success")).to_contain_text("UPDATE 1 is published.")
+    update = story.updates.get()
+    assert [f.alt for f in update.figures] == ["The second picture", "The first picture"]

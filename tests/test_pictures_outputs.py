@@ -276,3 +276,12 @@ def test_a_purged_picture_leaves_pages_exports_feeds_and_api(
     api = Api(editor).get(f"/stories/{story.slug}").json()
     assert [p["alt"] for p in api["updates"][0]["pictures"]] == ["The error page"]
     assert "Chart of failed logins" not in json.dumps(api)
+
+
+@pytest.mark.parametrize("pictures", [[1.0], [{"id": 2.0, "caption": ""}], [2**64]])
+def test_api_takes_whole_number_ids_and_any_size_without_a_500(story, editor, pictures):
+    response = Api(editor).post(
+        f"/stories/{story.slug}/updates", {"body": "x", "pictures": pictures}
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "picture_unavailable"

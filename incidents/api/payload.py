@@ -84,13 +84,11 @@ def pictures_problem(values) -> str:
 
 
 def _is_picture(value) -> bool:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return True
+    if not isinstance(value, dict):
+        return not integer_problem(value)
     texts = {"alt", "caption", "credit"}
     return (
-        isinstance(value, dict)
-        and isinstance(value.get("id"), int)
-        and not isinstance(value.get("id"), bool)
+        not integer_problem(value.get("id"))
         and not set(value) - {"id", *texts}
         and all(isinstance(value[name], str) for name in texts & set(value))
     )

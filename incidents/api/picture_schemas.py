@@ -1,6 +1,7 @@
 """The OpenAPI document's pictures (issue 13): the multipart upload, the Picture object, and the
 `pictures` an update takes and shows. Limits come from the model and incidents/images.py."""
 
+from incidents.api.access import MAX_ID
 from incidents.api.schemas import SLUG_PATTERN, STRING, URI, ref, text
 from incidents.images import MAX_UPLOAD_BYTES
 from incidents.models import Picture
@@ -16,7 +17,12 @@ def picture_texts() -> dict:
 
 
 def pictures_in() -> dict:
-    pick = {"type": "integer", "minimum": 1, "description": "A picture's id, from POST /pictures."}
+    pick = {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": MAX_ID,
+        "description": "A picture's id, from POST /pictures.",
+    }
     return {
         "type": "array",
         "maxItems": MAX_PICTURES_PER_UPDATE,

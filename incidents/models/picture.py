@@ -14,7 +14,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils.timezone import now
 
 from incidents.images import ImageRefused, prepare_image
@@ -237,7 +237,9 @@ def require_usable(story, ids, *, by, attached_to=None) -> list[Picture]:
         raise ValidationError(
             {"pictures": [f"An update has at most {MAX_PICTURES_PER_UPDATE} pictures."]}
         )
-    found = Picture.objects.usable().filter(story=story, pk__in=ids)
+    # An id past the largest the column holds names no picture (and would fail the query).
+    _, largest = connection.ops.integer_field_range("BigAutoField")
+    found = Picture.objects.usable().filter(story=story, pk__in=[i for i in ids if i <= largest])
     found = {p.pk: p for p in found.select_for_update()}
     for pk in ids:
         picture = found.get(pk)
