@@ -2,6 +2,9 @@
 purging, how an update shows them, how they are served and what the CSP allows."""
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -241,11 +244,35 @@ def test_csp_img_src_names_only_our_origin(client, story):
     assert policy["img-src"] == "'self'"
 
 
-def test_an_absolute_media_url_adds_only_its_origin_to_img_src():
-    from liveblog.media import media_origin
+def settings_with(**env) -> subprocess.CompletedProcess:
+    """Load the settings in a fresh process with these environment variables."""
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(*map(str, settings.SECURE_CSP['img-src']), settings.STORAGES['default']['BACKEND'])"
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "liveblog.settings", "DEBUG": "1"}
+    environment.update(LOCAL_ENV_FILE="", **env)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60
+    )
 
-    assert media_origin("https://media.example.com/live/") == "https://media.example.com"
-    assert media_origin("/media/") == ""
+
+def test_an_absolute_media_url_adds_only_its_origin_to_img_src():
+    loaded = settings_with(MEDIA_URL="https://media.example.com/live/", MEDIA_S3_BUCKET="b")
+
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == [
+        "'self'",
+        "https://media.example.com",
+        "storages.backends.s3.S3Storage",
+    ]
+
+
+def test_a_bucket_needs_an_absolute_media_url():
+    loaded = settings_with(MEDIA_S3_BUCKET="b")
+
+    assert loaded.returncode != 0
+    assert "MEDIA_URL must be an absolute URL" in loaded.stderr
 
 
 # --- takedowns ------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ class Picture(models.Model):
     objects = PictureQuerySet.as_manager()
 
     class Meta:
-        ordering = ["update", "position", "pk"]
+        ordering = ["update_id", "position", "pk"]  # by id: no join, so rows can be locked
 
     def __str__(self):
         return f"picture {self.pk} ({self.alt[:40]})"
