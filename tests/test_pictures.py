@@ -498,3 +498,27 @@ def test_an_edit_form_without_pictures_leaves_them(client, story, editor):
     assert response.status_code == 302
     update.refresh_from_db()
     assert update.body == "One, edited." and [f.alt for f in update.figures] == ["A"]
+
+
+def test_prune_deletes_only_old_pictures_never_shown(
+    story, editor, media_root, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils.timezone import now
+
+    abandoned, fresh, shown, removed = (upload(story, editor, alt=n) for n in "AFSR")
+    update = story.publish_update("Shown.", by=editor, pictures=[shown.pk, removed.pk])
+    update.edit("Shown.", by=editor, expected_revision=1, pictures=[shown.pk])  # R in history
+    old = now() - timedelta(hours=25)
+    Picture.objects.exclude(pk=fresh.pk).update(uploaded_at=old)
+    out = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("prune_pictures", stdout=out)
+
+    assert "Deleted 1 unused picture(s)." in out.getvalue()
+    assert sorted(Picture.objects.values_list("alt", flat=True)) == ["F", "R", "S"]
+    left = {r["name"] for p in Picture.objects.all() for r in p.renditions}
+    assert set(stored_files(media_root)) == left

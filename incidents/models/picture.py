@@ -40,6 +40,17 @@ class PictureQuerySet(models.QuerySet):
     def usable(self):
         return self.filter(purged_at__isnull=True)
 
+    def abandoned(self, uploaded_before):
+        """Uploaded before then and never shown: on no update, and in no update's history (a
+        picture an edit removed stays, as its revisions name it)."""
+        candidates = self.usable().filter(update__isnull=True, uploaded_at__lt=uploaded_before)
+        named = {
+            entry.get("id")
+            for pictures in Revision.objects.exclude(pictures=[]).values_list("pictures", flat=True)
+            for entry in pictures
+        }
+        return candidates.exclude(pk__in=named)
+
 
 class Picture(models.Model):
     story = models.ForeignKey("incidents.Story", on_delete=models.CASCADE, related_name="pictures")
@@ -150,6 +161,13 @@ class Picture(models.Model):
         """The smallest rendition, for the desk's list of pictures."""
         smallest = min(self.renditions, key=lambda r: (r["width"], r["format"] != "webp"))
         return default_storage.url(smallest["name"])
+
+    def discard(self) -> None:
+        """Delete an abandoned picture and its files (`manage.py prune_pictures`)."""
+        names = [r["name"] for r in self.renditions]
+        with transaction.atomic():
+            self.delete()
+            transaction.on_commit(lambda: _delete_files(names))
 
     # --- takedown -------------------------------------------------------------------------
 
