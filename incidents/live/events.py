@@ -5,6 +5,12 @@ A replay shows every update as it is now. Each change has a subject, the update 
 the story's header; a replay holds one event per subject, its newest, rendered from the current
 rows. So text that was since edited or retracted is never sent again, and the hub's memory
 (memory.py) and the database give a reconnecting reader the same bytes.
+
+Every change moves the story's header on (its "last updated" time), and an edit may add to the
+corrections log. So the newest event of each delivery and of each replay also carries the story's
+regions as they read now (`render_regions`: the partial `live-regions` of the article, each
+region an element with an id and `data-story-region`, which the page swaps in by id). A story
+event (story, ended, withdrawn) is those regions and nothing else.
 """
 
 import logging
@@ -58,6 +64,15 @@ class Event:
     frame: bytes
     subject: str = HEADER
     pinned: bool = False  # the update shows as pinned
+    # The update's own HTML, when `html` also carries the story's regions (the newest event).
+    bare: str | None = None
+
+    def without_regions(self) -> "Event":
+        """This event once a newer one carries the story's regions."""
+        if self.bare is None:
+            return self
+        frame = encode_frame(self.sequence, self.kind, self.bare)
+        return Event(self.sequence, self.kind, self.bare, frame, self.subject, self.pinned)
 
 
 def subject_of(change: Change) -> str:
@@ -80,26 +95,49 @@ def reset_frame(sequence: int) -> bytes:
     return f"id: {sequence}\nevent: reset\ndata: {sequence}\n\n".encode()
 
 
-def render_change(change: Change, story: Story) -> str:
-    """The HTML a reader's page swaps in for one change: the update partial, or the header."""
+def render_change(change: Change, story: Story, regions: str) -> str:
+    """The HTML a reader's page swaps in for one change: the update partial, or the story's
+    regions."""
     if change.kind in UPDATE_KINDS and change.update is not None:
         update = change.update
         update.story = story  # the partial reads the story's timezone
         return render_to_string("incidents/update.html", {"update": update, "story": story})
-    return render_header(story)
+    if not regions:
+        raise ValueError("the story's regions could not be rendered")
+    return regions
 
 
-def render_header(story: Story) -> str:
-    return render_to_string("incidents/story.html#story-header", {"story": story})
+def render_regions(story: Story) -> str:
+    """The story's regions as they read now: its header and its corrections log."""
+    context = {"story": story, "corrections": story.corrections()}
+    return render_to_string("incidents/story.html#live-regions", context)
 
 
-def render_events(story: Story, changes) -> list[Event]:
-    """One event per change. A change that cannot be rendered is logged and skipped: one bad
-    row must not hold up the rest of the story, nor any other story."""
+def regions_or_none(story: Story) -> str | None:
+    """The story's regions, or None (logged) when they cannot be rendered: the updates still go
+    out."""
+    try:
+        return render_regions(story)
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("live: cannot render the regions of story %r", story.slug)
+        return None
+
+
+def render_events(story: Story, changes, regions: str | None = None) -> list[Event]:
+    """One event per change, the newest also carrying the story's `regions` (rendered here when
+    not given). A change that cannot be rendered is logged and skipped: one bad row must not
+    hold up the rest of the story, nor any other story."""
+    changes = list(changes)
+    if not changes:
+        return []
+    if regions is None:
+        regions = regions_or_none(story) or ""
     events = []
     for change in changes:
         try:
-            html = render_change(change, story)
+            html = render_change(change, story, regions)
         except DatabaseError:
             raise
         except Exception:
@@ -113,6 +151,13 @@ def render_events(story: Story, changes) -> list[Event]:
         frame = encode_frame(change.sequence, change.kind, html)
         pinned = bool(change.update and change.update.pinned and change.kind in UPDATE_KINDS)
         events.append(Event(change.sequence, change.kind, html, frame, subject_of(change), pinned))
+    if events and regions and events[-1].subject != HEADER:
+        newest = events[-1]
+        html = format_html("{}\n{}", newest.html, regions)  # both our own templates' output
+        frame = encode_frame(newest.sequence, newest.kind, html)
+        events[-1] = Event(
+            newest.sequence, newest.kind, html, frame, newest.subject, newest.pinned, newest.html
+        )
     return events
 
 

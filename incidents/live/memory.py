@@ -2,6 +2,7 @@
 
 from collections import OrderedDict
 
+from incidents import timefmt
 from incidents.live.events import HEADER, Event, encode_frame
 
 
@@ -18,11 +19,15 @@ class ReplayMemory:
         self.limit = limit
         self.newest = floor
         self.timezone: str | None = None  # what the events' times were rendered in
+        # The day (in that zone) they were rendered on: an update's time shows its date unless
+        # it is from that day, so what was rendered yesterday is not replayed today.
+        self.day = None
         self._events: OrderedDict[int, Event] = OrderedDict()
         self._sequence_of: dict[str, int] = {}
 
     def covers(self, cursor: int) -> bool:
-        return self.floor <= cursor <= self.newest
+        current = self.day is None or self.day == timefmt.today(self.timezone or "UTC")
+        return current and self.floor <= cursor <= self.newest
 
     def after(self, cursor: int) -> list[Event]:
         return [event for sequence, event in self._events.items() if sequence > cursor]
@@ -42,7 +47,11 @@ class ReplayMemory:
             # Every update shows its time in the story's timezone: what was rendered before the
             # change no longer matches the database.
             self.restart(self.newest)
+        day = timefmt.today(timezone or "UTC")
+        if self.day is not None and day != self.day:
+            self.restart(self.newest)  # rendered on another day: dates now show differently
         self.timezone = timezone
+        self.day = day
         pinned = {event.subject for event in events if event.pinned}
         if pinned:
             # Pinning one update unpins the other in the same change, without a change of its
@@ -51,6 +60,10 @@ class ReplayMemory:
                 e.sequence for e in self._events.values() if e.pinned and e.subject not in pinned
             ]
             self.restart(max(stale, default=0))
+        if self._events and any(event.sequence > self.newest for event in events):
+            # Only the newest event carries the story's regions, as the database's replay has it.
+            last = next(reversed(self._events))
+            self._events[last] = self._events[last].without_regions()
         added = []
         for event in events:
             if event.sequence <= self.newest:

@@ -13,6 +13,14 @@
 // "reset": the page fetches its article again and swaps in the fresh timeline and header, then
 // follows from there, without reloading the page.
 //
+// The newest event of each delivery also carries the story's regions (its header, its corrections
+// log): every element in it with an id and data-story-region replaces the page's element of that
+// id. So the "last updated" time, the corrections and "Coverage ended at" stay current.
+//
+// While the story is live, each update's time reads "12 min ago", kept current by one timer that
+// writes only the texts that changed; the absolute time stays in its title and datetime. A day
+// heading goes wherever the day changes between two updates, as the server draws them.
+//
 // The article's data-connection says how the page is following the story: "stream",
 // "polling", "resetting" or "closed".
 (function () {
@@ -27,6 +35,7 @@
   var MAX_FAILURES = 4; // failed connections in a row before polling instead
   var SSE_RETRY_MS = 120000; // while polling after failures, try the stream again this often
   var TIMES_KEY = "liveblog.times";
+  var RELATIVE_TICK_MS = 30000; // how often relative times ("12 min ago") are brought up to date
 
   var order = timeline.getAttribute("data-order") === "newest" ? "newest" : "oldest";
   var newButton = document.querySelector("[data-new-updates]");
@@ -45,6 +54,7 @@
   var announceTimer = null;
   var resetting = false;
   var resetsInARow = 0; // a page cached somewhere may still be too old: back off
+  var relativeTimes = !stopped; // "12 min ago" while the story is live
 
   // --- applying a change ---------------------------------------------------------------
 
@@ -53,8 +63,10 @@
     lastSequence = sequence;
     resetsInARow = 0;
     article.setAttribute("data-sequence", String(sequence));
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    replaceRegions(template.content);
     if (kind === "story" || kind === "ended" || kind === "withdrawn") {
-      replaceHeader(html);
       if (kind === "ended") {
         article.setAttribute("data-state", "ended");
         say("Live coverage has ended.");
@@ -62,7 +74,7 @@
       }
       return;
     }
-    var update = parseUpdate(html);
+    var update = template.content.querySelector("article.update");
     if (!update) return;
     showTimes(update);
     if (update.classList.contains("update--pinned")) unpinOthers(update.id);
@@ -111,20 +123,16 @@
     });
   }
 
-  function parseUpdate(html) {
-    var template = document.createElement("template");
-    template.innerHTML = html;
-    return template.content.querySelector("article.update");
-  }
-
-  function replaceHeader(html) {
-    var template = document.createElement("template");
-    template.innerHTML = html;
-    var header = template.content.querySelector("#story-header");
-    var current = document.getElementById("story-header");
-    if (!header || !current) return;
-    showTimes(header);
-    current.replaceWith(header);
+  // The story's regions (header, corrections log...) in `root` replace the page's, by id.
+  function replaceRegions(root) {
+    var regions = root.querySelectorAll("[data-story-region][id]");
+    if (!regions.length) return;
+    Array.prototype.forEach.call(regions, function (region) {
+      var current = document.getElementById(region.id);
+      if (!current || !current.hasAttribute("data-story-region")) return;
+      showTimes(region);
+      current.replaceWith(region);
+    });
     refreshTitle();
   }
 
@@ -167,13 +175,44 @@
     if (update.parentNode) update.remove();
     var key = sortKey(update);
     var others = timeline.querySelectorAll(":scope > article.update");
-    for (var i = 0; i < others.length; i += 1) {
+    var placed = false;
+    for (var i = 0; i < others.length && !placed; i += 1) {
       if (comesBefore(key, sortKey(others[i]))) {
         timeline.insertBefore(update, others[i]);
-        return;
+        placed = true;
       }
     }
-    timeline.appendChild(update);
+    if (!placed) timeline.appendChild(update);
+    refreshDays();
+  }
+
+  // A heading wherever the day (in the story's zone) changes between two updates, as the server
+  // draws them: pinned updates stand apart at the top. Touches only headings that are wrong.
+  function refreshDays() {
+    var previous = null;
+    timeline.querySelectorAll(":scope > .timeline__day").forEach(function (heading) {
+      var next = heading.nextElementSibling;
+      if (!next || !next.matches("article.update")) heading.remove();
+    });
+    timeline.querySelectorAll(":scope > article.update").forEach(function (update) {
+      var before = update.previousElementSibling;
+      var heading = before && before.classList.contains("timeline__day") ? before : null;
+      var pinned = update.classList.contains("update--pinned");
+      var day = update.getAttribute("data-day");
+      var wanted = !pinned && previous !== null && day !== previous;
+      if (!pinned) previous = day;
+      if (!wanted) {
+        if (heading) heading.remove();
+        return;
+      }
+      var text = update.getAttribute("data-day-label") || day;
+      if (!heading) {
+        heading = document.createElement("h2");
+        heading.className = "timeline__day";
+        timeline.insertBefore(heading, update);
+      }
+      if (heading.textContent !== text) heading.textContent = text;
+    });
   }
 
   // --- new updates wait while the reader is elsewhere on the page ----------------------
@@ -338,7 +377,6 @@
         var fresh = new DOMParser().parseFromString(html, "text/html");
         var freshArticle = fresh.querySelector("article.story[data-events-url]");
         var freshTimeline = fresh.getElementById("timeline");
-        var freshHeader = fresh.getElementById("story-header");
         if (!freshArticle || !freshTimeline) throw new Error("no timeline");
         pending = [];
         refreshButton();
@@ -346,11 +384,7 @@
         showTimes(freshTimeline);
         timeline.replaceWith(freshTimeline);
         timeline = freshTimeline;
-        var header = document.getElementById("story-header");
-        if (freshHeader && header) {
-          showTimes(freshHeader);
-          header.replaceWith(freshHeader);
-        }
+        replaceRegions(fresh);
         lastSequence = parseInt(freshArticle.getAttribute("data-sequence"), 10) || 0;
         article.setAttribute("data-sequence", String(lastSequence));
         article.setAttribute("data-state", freshArticle.getAttribute("data-state") || "live");
@@ -371,6 +405,11 @@
 
   function stop() {
     stopped = true;
+    if (relativeTimes) {
+      relativeTimes = false; // coverage over: times read as the moments they were
+      showTimes(article);
+      pending.forEach(showTimes);
+    }
     article.setAttribute("data-connection", "closed");
     if (source) source.close();
     source = null;
@@ -416,19 +455,47 @@
       zone = "";
     }
     text = zone ? text + " " + zone : text;
-    if (/\d{4}/.test(storyText)) {
-      text = MONTHS[moment.getMonth()] + " " + moment.getDate() + ", " + moment.getFullYear() + ", " + text;
+    var dated = MONTHS.some(function (month) {
+      return storyText.indexOf(month + " ") === 0;
+    });
+    if (dated) {
+      var year = /\d{4}/.test(storyText) ? ", " + moment.getFullYear() : "";
+      text = MONTHS[moment.getMonth()] + " " + moment.getDate() + year + ", " + text;
     }
     return text;
   }
 
+  // "just now", "12 min ago", "2 hr ago"; null once a day has passed (the absolute time shows).
+  function relativeText(element) {
+    var time = parseTime(element.getAttribute("datetime"));
+    if (!time) return null;
+    var minutes = Math.floor((Date.now() - time) / 60000);
+    if (minutes < 1) return "just now";
+    if (minutes < 60) return minutes + " min ago";
+    if (minutes < 24 * 60) return Math.floor(minutes / 60) + " hr ago";
+    return null;
+  }
+
+  function showTime(element) {
+    if (!element.hasAttribute("data-story-text")) {
+      element.setAttribute("data-story-text", element.textContent);
+    }
+    var storyText = element.getAttribute("data-story-text");
+    var text = relativeTimes && element.classList.contains("update__time") ? relativeText(element) : null;
+    if (text === null) text = readerTimes ? readerText(element, storyText) : storyText;
+    if (element.textContent !== text) element.textContent = text; // no write when nothing changed
+  }
+
   function showTimes(root) {
-    root.querySelectorAll("time[datetime]").forEach(function (element) {
-      if (!element.hasAttribute("data-story-text")) {
-        element.setAttribute("data-story-text", element.textContent);
-      }
-      var storyText = element.getAttribute("data-story-text");
-      element.textContent = readerTimes ? readerText(element, storyText) : storyText;
+    root.querySelectorAll("time[datetime]").forEach(showTime);
+  }
+
+  // One timer for every relative time on the page; it writes only the texts that changed.
+  function tickRelativeTimes() {
+    if (!relativeTimes) return;
+    timeline.querySelectorAll("time.update__time").forEach(showTime);
+    pending.forEach(function (update) {
+      update.querySelectorAll("time.update__time").forEach(showTime);
     });
   }
 
@@ -481,5 +548,6 @@
 
   showTimes(article);
   refreshToggle();
+  if (relativeTimes) setInterval(tickRelativeTimes, RELATIVE_TICK_MS);
   connect();
 })();
