@@ -55,6 +55,7 @@ class StoryRssFeed(Feed):
     def get_object(self, request, slug):
         story = get_object_or_404(Story.objects.public().prefetch_related("bylines"), slug=slug)
         story.feed_address = request.build_absolute_uri(story.get_absolute_url())
+        story.absolute = request.build_absolute_uri  # pictures' addresses, for feed readers
         return story
 
     def title(self, story):
@@ -98,8 +99,14 @@ class StoryRssFeed(Feed):
         return f"UPDATE {update.number}, {when}{label}"
 
     def item_description(self, update):
+        story = update.story
+        pictures = [
+            {"figure": figure, "src": story.absolute(figure.fallback_url)}
+            for figure in ([] if update.is_retracted else update.figures)
+        ]
         return render_to_string(
-            "incidents/export/feed_update.html", {"update": update, "story": update.story}
+            "incidents/export/feed_update.html",
+            {"update": update, "story": story, "pictures": pictures},
         )
 
     def item_link(self, update):
