@@ -97,16 +97,13 @@ class Update(RendersMarkdown):
         ]
         indexes = [
             models.Index(fields=["story", "state", "timestamp"]),
-            # What readers see in time order: the article's pages
-            # (`UpdateQuerySet.in_reading_order`, which passes over the pinned update), a
-            # permalink's position, the newest updates of the live JSON-LD. A partial index whose
-            # condition is those querysets' own filter, so both databases use it.
+            # Readers' updates in time order (article pages, permalinks, JSON-LD), and the pinned
+            # one: partial indexes on those querysets' own filters, so both databases use them.
             models.Index(
                 fields=["story", "timestamp", "number"],
                 condition=~Q(state="draft"),
                 name="update_timeline",
             ),
-            # The pinned update, which every page shows: found without reading the story.
             models.Index(fields=["story"], condition=Q(pinned=True), name="update_pinned"),
         ]
 
@@ -115,8 +112,7 @@ class Update(RendersMarkdown):
         return f"{self.story.slug}: {label}"
 
     def get_absolute_url(self):
-        """A published update's permalink, which redirects to the page of the article that holds
-        it; a draft has none on the site, only its place on the story's page."""
+        """The permalink (redirects to the article's page that holds it); a draft has none."""
         if self.number is None:
             return f"{self.story.get_absolute_url()}#{self.anchor}"
         return reverse("reader:update", kwargs={"slug": self.story.slug, "number": self.number})
