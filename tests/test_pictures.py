@@ -9,6 +9,7 @@ import sys
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.urls import reverse
 
 from incidents.models import Change, Picture
 from incidents.models.picture import ALT_MAX_CHARS
@@ -522,3 +523,41 @@ def test_prune_deletes_only_old_pictures_never_shown(
     assert sorted(Picture.objects.values_list("alt", flat=True)) == ["F", "R", "S"]
     left = {r["name"] for p in Picture.objects.all() for r in p.renditions}
     assert set(stored_files(media_root)) == left
+
+
+def test_an_editor_takes_a_picture_down_from_the_desk(
+    client, story, editor, media_root, django_capture_on_commit_callbacks
+):
+    picture = upload(story, editor, alt="To go")
+    story.publish_update("Takedown.", by=editor, pictures=[picture.pk])
+    client.force_login(editor)
+    desk = client.get(reverse("desk:story", args=[story.slug])).content.decode()
+    assert "Take down picture 1" in desk
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("desk:purge_picture", args=[story.slug, picture.pk]),
+            headers={"HX-Request": "true"},
+        )
+
+    assert response.status_code == 200
+    assert "The picture is taken down: every copy is deleted." in response.content.decode()
+    picture.refresh_from_db()
+    assert picture.purged_at is not None and stored_files(media_root) == []
+    assert story.updates.get().picture_data == []
+
+
+def test_a_reporter_cannot_take_a_picture_down_nor_sees_the_button(
+    client, story, editor, publisher, media_root
+):
+    picture = upload(story, editor)
+    story.publish_update("Kept.", by=editor, pictures=[picture.pk])
+    client.force_login(publisher)
+
+    desk = client.get(reverse("desk:story", args=[story.slug]))
+    response = client.post(reverse("desk:purge_picture", args=[story.slug, picture.pk]))
+
+    assert desk.status_code == 200 and "UPDATE 1" in desk.content.decode()
+    assert "Take down picture" not in desk.content.decode()
+    assert response.status_code == 403
+    assert len(stored_files(media_root)) == len(picture.renditions)

@@ -42,6 +42,7 @@ urlpatterns = [
     path(f"{update}edit/", desk_updates.edit_update, name="edit_update"),
     path(f"{update}retract/", desk_updates.retract, name="retract"),
     path(f"{update}pin/", desk_updates.pin, name="pin"),
+    path(f"{story}pictures/<int:pk>/purge/", desk_updates.purge_picture, name="purge_picture"),
     path(f"{update}publish/", desk_updates.publish_draft, name="publish_draft"),
     path(f"{update}discard/", desk_updates.discard_draft, name="discard_draft"),
     path(f"{update}history/", desk_history.history, name="history"),

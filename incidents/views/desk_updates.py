@@ -8,7 +8,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -233,3 +233,15 @@ def discard_draft(request: HttpRequest, slug: str, pk: int):
     story, update = update_for_desk(request, slug, pk)
     update.discard(by=request.user)
     return _timeline_answer(request, story, "The draft is discarded.")
+
+
+@desk_login_required
+@require_POST
+@_conflicts_on_the_timeline
+def purge_picture(request: HttpRequest, slug: str, pk: int):
+    """A legal takedown from the desk: the picture's files are deleted and it leaves its update
+    everywhere (Picture.purge, editors only)."""
+    story = story_for_desk(request, slug)
+    picture = get_object_or_404(story.pictures, pk=pk)
+    picture.purge(by=request.user)
+    return _timeline_answer(request, story, "The picture is taken down: every copy is deleted.")
