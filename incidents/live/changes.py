@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from incidents.live.events import Event, changes_after, load_story, render_events, render_header
+from incidents.live.events import (
+    Event,
+    changes_after,
+    header_or_none,
+    load_story,
+    render_events,
+)
 from incidents.models import Change, Story
 
 logger = logging.getLogger(__name__)
@@ -64,8 +70,8 @@ def load_batch(pk: int, after: int, sequence: int) -> Batch:
             # Withdrawn and perhaps public again within one look: streams opened before the
             # withdrawal must not receive what was published while readers could not see it.
             return Batch(story.sequence, gone=True)
-        events = render_events(story, changes)
-        header = header_of(story)
+        header = header_or_none(story)
+        events = render_events(story, changes, header)
         return Batch(
             story.sequence, events, story.timezone, header, state=story.state, slug=story.slug
         )
@@ -78,16 +84,6 @@ def load_batch(pk: int, after: int, sequence: int) -> Batch:
             "live hub: cannot load changes %s..%s of story %s; skipped", after + 1, sequence, pk
         )
         return Batch(sequence)
-
-
-def header_of(story: Story) -> str | None:
-    try:
-        return render_header(story)
-    except DatabaseError:
-        raise
-    except Exception:
-        logger.exception("live hub: cannot render the header of story %r", story.slug)
-        return None
 
 
 def listen_params() -> dict:

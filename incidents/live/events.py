@@ -5,6 +5,12 @@ A replay shows every update as it is now. Each change has a subject, the update 
 the story's header; a replay holds one event per subject, its newest, rendered from the current
 rows. So text that was since edited or retracted is never sent again, and the hub's memory
 (memory.py) and the database give a reconnecting reader the same bytes.
+
+The header's event carries the top of the article: the header, the summary (the pinned update)
+and the key events. A change of an update can move those on (a key event edited or retracted, a
+pin), so the update's event is preceded by the header as it reads after the change: an event of
+kind "header" under the same sequence, with no id of its own (a reader who loses the connection
+between the two resumes before both). Its subject is the header's, so a replay still holds one.
 """
 
 import logging
@@ -29,6 +35,7 @@ UPDATE_KINDS = {
     Change.Kind.PINNED,
 }
 HEADER = "story"  # the subject of story-wide changes
+HEADER_KIND = "header"  # the header sent along with an update's change
 SEQUENCE = re.compile(r"[0-9]{1,18}")
 
 
@@ -57,7 +64,11 @@ class Event:
     html: str
     frame: bytes
     subject: str = HEADER
-    pinned: bool = False  # the update shows as pinned
+    companion: bool = False  # the header sent along with the update's change of this sequence
+
+    def with_html(self, html: str) -> "Event":
+        frame = encode_frame(self.sequence, self.kind, html, with_id=not self.companion)
+        return Event(self.sequence, self.kind, html, frame, self.subject, self.companion)
 
 
 def subject_of(change: Change) -> str:
@@ -66,12 +77,13 @@ def subject_of(change: Change) -> str:
     return HEADER
 
 
-def encode_frame(sequence: int, kind: str, html: str) -> bytes:
+def encode_frame(sequence: int, kind: str, html: str, *, with_id: bool = True) -> bytes:
     # SSE ends a field at any of CR, LF or CRLF, so each line of the HTML gets its own `data:`;
     # the browser joins them back with LF.
     lines = LINE_BREAK.split(html.strip())
     data = "".join(f"data: {line}\n" for line in lines)
-    return f"id: {sequence}\nevent: {kind}\n{data}\n".encode()
+    id_line = f"id: {sequence}\n" if with_id else ""
+    return f"{id_line}event: {kind}\n{data}\n".encode()
 
 
 def reset_frame(sequence: int) -> bytes:
@@ -89,13 +101,29 @@ def render_change(change: Change, story: Story) -> str:
     return render_header(story)
 
 
+# What the header's event carries: the regions at the top of the article that any change may
+# move on. The page swaps each by its id (static/js/live.js).
+HEADER_REGIONS = (
+    "incidents/story.html#story-header",
+    "incidents/story.html#story-summary",
+    "incidents/story.html#key-events",
+)
+
+
+def top_of_story(story: Story) -> dict:
+    """What the summary box and the key events list show: two indexed queries."""
+    return {"pinned": story.pinned_update(), "key_events": story.key_events()}
+
+
 def render_header(story: Story) -> str:
-    return render_to_string("incidents/story.html#story-header", {"story": story})
+    context = {"story": story, **top_of_story(story)}
+    return "".join(render_to_string(name, context) for name in HEADER_REGIONS)
 
 
-def render_events(story: Story, changes) -> list[Event]:
-    """One event per change. A change that cannot be rendered is logged and skipped: one bad
-    row must not hold up the rest of the story, nor any other story."""
+def render_events(story: Story, changes, header: str | None = None) -> list[Event]:
+    """One event per change, and the header (`header`, or rendered here) just before the last
+    update's event when no header event follows it. A change that cannot be rendered is logged
+    and skipped: one bad row must not hold up the rest of the story, nor any other story."""
     events = []
     for change in changes:
         try:
@@ -111,9 +139,30 @@ def render_events(story: Story, changes) -> list[Event]:
             )
             continue
         frame = encode_frame(change.sequence, change.kind, html)
-        pinned = bool(change.update and change.update.pinned and change.kind in UPDATE_KINDS)
-        events.append(Event(change.sequence, change.kind, html, frame, subject_of(change), pinned))
+        events.append(Event(change.sequence, change.kind, html, frame, subject_of(change)))
+    if events and events[-1].subject != HEADER:
+        header = header if header is not None else header_or_none(story)
+        if header is not None:
+            last = events[-1].sequence
+            frame = encode_frame(last, HEADER_KIND, header, with_id=False)
+            events.insert(-1, Event(last, HEADER_KIND, header, frame, HEADER, companion=True))
     return events
+
+
+def header_or_none(story: Story) -> str | None:
+    try:
+        return render_header(story)
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("live: cannot render the header of story %r", story.slug)
+        return None
+
+
+def one_per_subject(events: list[Event]) -> list[Event]:
+    """The newest event of each subject, in order (what the hub's memory keeps)."""
+    newest = {event.subject: event for event in events}
+    return [event for event in events if newest[event.subject] is event]
 
 
 def newest_per_subject(changes) -> list[Change]:
@@ -157,4 +206,4 @@ def database_replay(pk: int, after: int) -> tuple[Story, list[Event]] | None:
     if story is None or not story.is_public:
         return None
     changes = newest_per_subject(changes_after(story, after)) if after < story.sequence else []
-    return story, render_events(story, changes)
+    return story, one_per_subject(render_events(story, changes))

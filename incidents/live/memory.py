@@ -2,7 +2,7 @@
 
 from collections import OrderedDict
 
-from incidents.live.events import HEADER, Event, encode_frame
+from incidents.live.events import HEADER, Event
 
 
 class ReplayMemory:
@@ -11,6 +11,8 @@ class ReplayMemory:
     retracted, and equals the database's replay byte for byte (events.database_replay).
 
     `after(cursor)` is complete for every cursor from `floor` up to the newest sequence added.
+    Events are kept by (sequence, place): the header sent along with an update's change shares
+    that change's sequence and goes just before it (events.py).
     """
 
     def __init__(self, floor: int, limit: int):
@@ -18,14 +20,14 @@ class ReplayMemory:
         self.limit = limit
         self.newest = floor
         self.timezone: str | None = None  # what the events' times were rendered in
-        self._events: OrderedDict[int, Event] = OrderedDict()
-        self._sequence_of: dict[str, int] = {}
+        self._events: OrderedDict[tuple[int, int], Event] = OrderedDict()
+        self._key_of: dict[str, tuple[int, int]] = {}
 
     def covers(self, cursor: int) -> bool:
         return self.floor <= cursor <= self.newest
 
     def after(self, cursor: int) -> list[Event]:
-        return [event for sequence, event in self._events.items() if sequence > cursor]
+        return [event for (sequence, _), event in self._events.items() if sequence > cursor]
 
     def restart(self, floor: int) -> None:
         """Forget everything up to `floor` (events rendered under rules that no longer hold)."""
@@ -43,35 +45,26 @@ class ReplayMemory:
             # change no longer matches the database.
             self.restart(self.newest)
         self.timezone = timezone
-        pinned = {event.subject for event in events if event.pinned}
-        if pinned:
-            # Pinning one update unpins the other in the same change, without a change of its
-            # own: what was rendered of it (pinned) no longer matches the database.
-            stale = [
-                e.sequence for e in self._events.values() if e.pinned and e.subject not in pinned
-            ]
-            self.restart(max(stale, default=0))
         added = []
+        start = self.newest
         for event in events:
-            if event.sequence <= self.newest:
+            if event.sequence <= start:
                 continue
             added.append(event)
-            replaced = self._sequence_of.get(event.subject)
+            replaced = self._key_of.get(event.subject)
             if replaced is not None:
                 del self._events[replaced]
-            self._events[event.sequence] = event
-            self._sequence_of[event.subject] = event.sequence
+            key = _key(event)
+            self._events[key] = event
+            self._key_of[event.subject] = key
             self.newest = event.sequence
         self.newest = max(self.newest, newest)
         self.floor = max(self.floor, self.newest - self.limit)
         self._trim()
-        if header is not None and HEADER in self._sequence_of:
+        if header is not None and HEADER in self._key_of:
             # A replay shows the header as it reads now (its "last updated" time has moved).
-            sequence = self._sequence_of[HEADER]
-            kind = self._events[sequence].kind
-            self._events[sequence] = Event(
-                sequence, kind, header, encode_frame(sequence, kind, header), HEADER
-            )
+            key = self._key_of[HEADER]
+            self._events[key] = self._events[key].with_html(header)
         return added
 
     def backfill(self, events: list[Event], floor: int, sequence: int, timezone: str) -> bool:
@@ -88,18 +81,22 @@ class ReplayMemory:
         older = [
             event
             for event in events
-            if floor < event.sequence <= self.floor and event.subject not in self._sequence_of
+            if floor < event.sequence <= self.floor and event.subject not in self._key_of
         ]
-        self._events = OrderedDict([*((e.sequence, e) for e in older), *self._events.items()])
-        self._sequence_of.update((event.subject, event.sequence) for event in older)
+        self._events = OrderedDict([*((_key(e), e) for e in older), *self._events.items()])
+        self._key_of.update((event.subject, _key(event)) for event in older)
         self.floor = floor
         self.timezone = timezone
         return True
 
     def _trim(self) -> None:
         while self._events:
-            sequence, event = next(iter(self._events.items()))
-            if sequence > self.floor:
+            key, event = next(iter(self._events.items()))
+            if key[0] > self.floor:
                 break
-            del self._events[sequence]
-            del self._sequence_of[event.subject]
+            del self._events[key]
+            del self._key_of[event.subject]
+
+
+def _key(event: Event) -> tuple[int, int]:
+    return (event.sequence, 0 if event.companion else 1)

@@ -46,6 +46,8 @@ class Story(RendersMarkdown):
     DETAILS = ("headline", "headline_suffix", "dek", "intro", "timezone")
     MAX_TAGS = 20
     MAX_BYLINES = 10
+    # The newest key events the article lists; the rest wait behind "Show all key events".
+    KEY_EVENTS_SHOWN = 10
     markdown_fields = {"intro": "intro_html"}
 
     headline = models.CharField(max_length=200)
@@ -355,11 +357,25 @@ class Story(RendersMarkdown):
     # --- reading --------------------------------------------------------------------------
 
     def timeline(self, newest_first: bool = False) -> list:
-        """What readers see, pinned first: published updates and retraction notices."""
+        """What readers see: published updates and retraction notices, in time order."""
         updates = list(self.updates.for_readers(newest_first=newest_first))
         for update in updates:
             update.story = self  # the partial reads the story's timezone; spare a query each
         return updates
+
+    def key_events(self) -> list:
+        """The published key events, newest first: the article's "Key events" list."""
+        updates = list(self.updates.key_events())
+        for update in updates:
+            update.story = self
+        return updates
+
+    def pinned_update(self):
+        """The published update pinned as the story's summary, or None."""
+        update = self.updates.published().filter(pinned=True).first()
+        if update is not None:
+            update.story = self
+        return update
 
     def changes_since(self, sequence: int):
         return (

@@ -6,6 +6,7 @@ story's row lock, and appends exactly one `Change` to the story's log in the sam
 
 import hashlib
 import json
+import re
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -23,7 +24,7 @@ from incidents.models.validators import (
     validate_timestamp,
     validate_update_body,
 )
-from incidents.rendering import render_markdown
+from incidents.rendering import render_markdown, searchable_text
 
 
 class IdempotencyConflict(ValidationError):
@@ -45,9 +46,17 @@ class UpdateQuerySet(models.QuerySet):
         return self.filter(state=Update.State.DRAFT)
 
     def for_readers(self, newest_first: bool = False):
+        """Published updates and retraction notices, in time order. The pinned update keeps its
+        place: the article also shows it above the timeline, as the story's summary."""
         direction = "-" if newest_first else ""
         return self.exclude(state=Update.State.DRAFT).order_by(
-            "-pinned", f"{direction}timestamp", f"{direction}number"
+            f"{direction}timestamp", f"{direction}number"
+        )
+
+    def key_events(self):
+        """Published key events, newest first (one range scan of the partial index below)."""
+        return self.filter(state=Update.State.PUBLISHED, key_event=True).order_by(
+            "-timestamp", "-number"
         )
 
 
@@ -103,7 +112,15 @@ class Update(RendersMarkdown):
                 name="update_idempotency_key_unique_per_author",
             ),
         ]
-        indexes = [models.Index(fields=["story", "state", "timestamp"])]
+        indexes = [
+            models.Index(fields=["story", "state", "timestamp"]),
+            # The article's "Key events" list: a handful of rows out of thousands of updates.
+            models.Index(
+                fields=["story", "-timestamp", "-number"],
+                condition=Q(key_event=True, state="published"),
+                name="update_key_events",
+            ),
+        ]
 
     def __str__(self):
         label = f"UPDATE {self.number}" if self.number else "draft"
@@ -115,6 +132,13 @@ class Update(RendersMarkdown):
     @property
     def anchor(self) -> str:
         return f"update-{self.number}" if self.number else f"draft-{self.pk}"
+
+    @property
+    def short_title(self) -> str:
+        """The update's first sentence (or first line) as plain text, cut at a word near
+        KEY_TITLE_CHARS: what the "Key events" list shows. Read from the stored HTML, so it
+        costs no Markdown rendering."""
+        return short_title(self.body_html)
 
     @property
     def is_published(self):
@@ -368,6 +392,25 @@ class Update(RendersMarkdown):
             if not current.is_draft:
                 story._record_change(Change.Kind.PINNED, current, by=by)
         self.refresh_from_db()
+
+
+KEY_TITLE_CHARS = 90
+_FIRST_BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre)>|<br\s*/?>|<hr\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
+
+
+def short_title(body_html: str, limit: int = KEY_TITLE_CHARS) -> str:
+    """The first sentence of the first line of sanitized HTML, as plain text of at most `limit`
+    characters (cut at a word, with an ellipsis)."""
+    first = _FIRST_BLOCK_END.split(body_html, maxsplit=1)[0]
+    text = searchable_text(first)
+    text = _SENTENCE_END.split(text, maxsplit=1)[0]
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def _digest(parts: list) -> str:

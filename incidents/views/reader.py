@@ -18,6 +18,7 @@ from incidents.caching import (
     remembered_page,
     surely_anonymous,
 )
+from incidents.live.events import top_of_story
 from incidents.live.heads import cached_story_head, public_story_head
 from incidents.models import Story
 from incidents.paging import page_number, page_or_404
@@ -27,7 +28,12 @@ from liveblog.offload import in_own_thread
 # limit only frees the memory of stories nobody reads any more.
 TIMELINE_CACHE_SECONDS = 600
 # The regions of the article that depend on nothing but the story's change log.
-_LOGGED_REGIONS = ("incidents/story.html#timeline", "incidents/story.html#corrections")
+_LOGGED_REGIONS = (
+    ("summary", "incidents/story.html#story-summary"),
+    ("key_events_region", "incidents/story.html#key-events"),
+    ("timeline", "incidents/story.html#timeline"),
+    ("corrections", "incidents/story.html#corrections"),
+)
 
 
 @cacheable_for_readers
@@ -55,24 +61,20 @@ async def story(request: HttpRequest, slug: str):
 
 def render_story(request: HttpRequest, slug: str, newest_first: bool):
     story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
-    timeline, corrections = logged_regions(story, newest_first)
-    context = {
-        "story": story,
-        "newest_first": newest_first,
-        "timeline": timeline,
-        "corrections": corrections,
-    }
+    regions = logged_regions(story, newest_first)
+    context = {"story": story, "newest_first": newest_first, **regions}
     response = for_readers(request, render(request, "incidents/story.html", context))
     remember_page((story.pk, newest_first), (story.sequence, story.state), response)
     return conditional(request, response)
 
 
-def logged_regions(story: Story, newest_first: bool) -> tuple[str, str]:
-    """The timeline and the corrections list, rendered once per change of the story.
+def logged_regions(story: Story, newest_first: bool) -> dict[str, str]:
+    """The summary, the key events, the timeline and the corrections list, rendered once per
+    change of the story, by the names story.html places them under.
 
-    Both change only through the model methods that append to the story's change log, and each
-    of those moves `story.sequence` (and `last_updated_at`) on. So a rendering made when the story
-    had that sequence is exactly what a fresh one gives, for as long as the sequence stands:
+    All four change only through the model methods that append to the story's change log, and
+    each of those moves `story.sequence` (and `last_updated_at`) on. So a rendering made when the
+    story had that sequence is exactly what a fresh one gives, for as long as the sequence stands:
     a new update, an edit, a retraction, a pin or a new timezone moves it on, and the next reader
     gets a fresh rendering. A hit costs one cache read: no query for the updates, no template.
 
@@ -85,16 +87,20 @@ def logged_regions(story: Story, newest_first: bool) -> tuple[str, str]:
     version = (story.sequence, story.last_updated_at.isoformat(), _templates_version())
     cached = cache.get(key)
     if cached is not None and cached[0] == version:
-        return mark_safe(cached[1]), mark_safe(cached[2])  # noqa: S308 - our own template output
+        # Our own template output.
+        return {name: mark_safe(html) for name, html in cached[1].items()}  # noqa: S308
     context = {
         "story": story,
         "updates": story.timeline(newest_first=newest_first),
         "newest_first": newest_first,
         "corrections": story.corrections(),
+        **top_of_story(story),
     }
-    timeline, corrections = (render_to_string(name, context) for name in _LOGGED_REGIONS)
-    cache.set(key, (version, str(timeline), str(corrections)), TIMELINE_CACHE_SECONDS)
-    return timeline, corrections
+    regions = {name: render_to_string(template, context) for name, template in _LOGGED_REGIONS}
+    cache.set(
+        key, (version, {name: str(html) for name, html in regions.items()}), TIMELINE_CACHE_SECONDS
+    )
+    return regions
 
 
 def _templates_version() -> str:

@@ -3,11 +3,16 @@
 // Our own small script on EventSource rather than htmx's SSE extension: the extension swaps
 // fragments well, but after a failed connection it opens a new EventSource on its original URL,
 // so a reader who reconnects is replayed from the page's first cursor and sees changes twice. It
-// also cannot hold new updates behind a button, move pinned updates or fall back to polling.
+// also cannot hold new updates behind a button or fall back to polling.
 //
 // Every change carries its sequence number. A change at or below the last one applied is
 // ignored, so a reconnect (EventSource's own, with Last-Event-ID, or ours, with ?cursor=) or a
 // switch to polling applies each change exactly once, in order.
+//
+// The top of the article (header, summary, key events) comes in the header's events, kind
+// "story" (or "ended", "withdrawn") for a change of the story itself, and kind "header" just
+// before an update's change that may have moved it on. Each region is swapped by its id; the
+// header's data-sequence says how recent it is, so an older one never replaces a newer one.
 //
 // A reader the server cannot replay (a cursor it does not know, or one too far behind) gets a
 // "reset": the page fetches its article again and swaps in the fresh timeline and header, then
@@ -22,7 +27,8 @@
   var timeline = document.getElementById("timeline");
   if (!article || !timeline) return;
 
-  var KINDS = ["published", "edited", "retracted", "pinned", "story", "ended", "withdrawn"];
+  var KINDS = ["published", "edited", "retracted", "pinned", "story", "ended", "withdrawn", "header"];
+  var TOP_REGIONS = ["story-header", "story-summary", "key-events"];
   var MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."];
   var MAX_FAILURES = 4; // failed connections in a row before polling instead
   var SSE_RETRY_MS = 120000; // while polling after failures, try the stream again this often
@@ -33,6 +39,7 @@
   var announcer = document.querySelector("[data-live-announcer]");
   var timeToggle = document.querySelector("[data-time-toggle]");
   var lastSequence = parseInt(article.getAttribute("data-sequence"), 10) || 0;
+  var headerSequence = lastSequence; // how recent the top of the article is
   var pending = []; // new updates waiting behind the "N new updates" button
   var unseenWhileHidden = 0;
   var stopped = article.getAttribute("data-state") !== "live";
@@ -49,12 +56,17 @@
   // --- applying a change ---------------------------------------------------------------
 
   function apply(kind, sequence, html) {
+    if (kind === "header") {
+      // No id of its own (it shares the next update's): its data-sequence says how recent it is.
+      replaceHeader(html, false);
+      return;
+    }
     if (!(sequence > lastSequence)) return;
     lastSequence = sequence;
     resetsInARow = 0;
     article.setAttribute("data-sequence", String(sequence));
     if (kind === "story" || kind === "ended" || kind === "withdrawn") {
-      replaceHeader(html);
+      replaceHeader(html, true);
       if (kind === "ended") {
         article.setAttribute("data-state", "ended");
         say("Live coverage has ended.");
@@ -65,7 +77,6 @@
     var update = parseUpdate(html);
     if (!update) return;
     showTimes(update);
-    if (update.classList.contains("update--pinned")) unpinOthers(update.id);
     var waiting = indexOfPending(update.id);
     if (waiting >= 0) {
       pending[waiting] = update;
@@ -99,33 +110,31 @@
     refreshTitle();
   }
 
-  // Pinning one update unpins the other in the same change: the server sends only the one.
-  function unpinOthers(id) {
-    var shown = Array.prototype.slice.call(timeline.querySelectorAll("article.update--pinned"));
-    shown.concat(pending).forEach(function (other) {
-      if (other.id === id || !other.classList.contains("update--pinned")) return;
-      other.classList.remove("update--pinned");
-      var badge = other.querySelector(".badge--pinned");
-      if (badge) badge.remove();
-      if (other.parentNode === timeline) place(other);
-    });
-  }
-
   function parseUpdate(html) {
     var template = document.createElement("template");
     template.innerHTML = html;
     return template.content.querySelector("article.update");
   }
 
-  function replaceHeader(html) {
+  function replaceHeader(html, always) {
     var template = document.createElement("template");
     template.innerHTML = html;
     var header = template.content.querySelector("#story-header");
-    var current = document.getElementById("story-header");
-    if (!header || !current) return;
-    showTimes(header);
-    current.replaceWith(header);
+    var sequence = header ? parseInt(header.getAttribute("data-sequence"), 10) || 0 : 0;
+    if (!always && !(sequence > headerSequence)) return;
+    headerSequence = Math.max(headerSequence, sequence);
+    swapTopRegions(template.content);
     refreshTitle();
+  }
+
+  function swapTopRegions(root) {
+    TOP_REGIONS.forEach(function (id) {
+      var fresh = root.querySelector("#" + id);
+      var current = document.getElementById(id);
+      if (!fresh || !current) return;
+      showTimes(fresh);
+      current.replaceWith(fresh);
+    });
   }
 
   function indexOfPending(id) {
@@ -144,19 +153,17 @@
     return text.length > 140 ? text.slice(0, 139) + "…" : text;
   }
 
-  // --- where an update goes: pinned first, then by time in the page's order ------------
+  // --- where an update goes: by time in the page's order ------------------------------
 
   function sortKey(update) {
     var time = update.querySelector(".update__time");
     return {
-      pinned: update.classList.contains("update--pinned"),
       time: parseTime(time && time.getAttribute("datetime")),
       number: parseInt(update.getAttribute("data-number"), 10) || 0,
     };
   }
 
   function comesBefore(a, b) {
-    if (a.pinned !== b.pinned) return a.pinned;
     var difference = a.time - b.time || a.number - b.number;
     return order === "oldest" ? difference < 0 : difference > 0;
   }
@@ -316,7 +323,7 @@
     });
   }
 
-  // --- a reset: the article fetched again, its timeline and header swapped in ------------
+  // --- a reset: the article fetched again, its timeline and top swapped in ---------------
 
   function reloadTimeline() {
     if (resetting) return;
@@ -338,7 +345,6 @@
         var fresh = new DOMParser().parseFromString(html, "text/html");
         var freshArticle = fresh.querySelector("article.story[data-events-url]");
         var freshTimeline = fresh.getElementById("timeline");
-        var freshHeader = fresh.getElementById("story-header");
         if (!freshArticle || !freshTimeline) throw new Error("no timeline");
         pending = [];
         refreshButton();
@@ -346,12 +352,9 @@
         showTimes(freshTimeline);
         timeline.replaceWith(freshTimeline);
         timeline = freshTimeline;
-        var header = document.getElementById("story-header");
-        if (freshHeader && header) {
-          showTimes(freshHeader);
-          header.replaceWith(freshHeader);
-        }
+        swapTopRegions(fresh);
         lastSequence = parseInt(freshArticle.getAttribute("data-sequence"), 10) || 0;
+        headerSequence = lastSequence;
         article.setAttribute("data-sequence", String(lastSequence));
         article.setAttribute("data-state", freshArticle.getAttribute("data-state") || "live");
         refreshTitle();
