@@ -365,14 +365,15 @@ class Story(RendersMarkdown):
 
     def key_events(self) -> list:
         """The published key events, newest first: the article's "Key events" list."""
-        updates = list(self.updates.key_events())
+        fields = ("story_id", "number", "state", "timestamp", "body_html", "key_event")
+        updates = list(self.updates.key_events().only(*fields))
         for update in updates:
             update.story = self
         return updates
 
     def pinned_update(self):
         """The published update pinned as the story's summary, or None."""
-        update = self.updates.published().filter(pinned=True).first()
+        update = self.updates.published().filter(pinned=True).order_by("pk").first()
         if update is not None:
             update.story = self
         return update

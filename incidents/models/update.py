@@ -120,6 +120,8 @@ class Update(RendersMarkdown):
                 condition=Q(key_event=True, state="published"),
                 name="update_key_events",
             ),
+            # The pinned update, shown as the article's summary: at most one row per story.
+            models.Index(fields=["story"], condition=Q(pinned=True), name="update_pinned"),
         ]
 
     def __str__(self):
