@@ -12,7 +12,7 @@ from django.utils.timezone import now
 
 from incidents.live.events import HEADER_KIND, database_replay, render_header
 from incidents.models import Story, Update
-from incidents.models.update import short_title
+from incidents.rendering import first_sentence
 
 pytestmark = pytest.mark.django_db
 
@@ -125,21 +125,23 @@ def test_a_key_events_title_is_the_first_sentence_as_plain_text(client, story, e
         ("<h2>Heading</h2><p>Body.</p>", "Heading"),
         ("<p>Version 2.5 ships today. Later.</p>", "Version 2.5 ships today."),
         ("<p>Tom &amp; Jerry &lt;b&gt;</p>", "Tom & Jerry <b>"),
+        ("<p>“It is down.” Engineers agree.</p>", "“It is down.”"),
+        ("<p>U.S. users say so. More.</p>", "U.S. users say so."),
         ("<ul><li>First item</li><li>Second</li></ul>", "First item"),
         ("", ""),
     ],
 )
 def test_a_short_title_is_the_first_line_and_sentence(body_html, title):
-    assert short_title(body_html) == title
+    assert first_sentence(body_html, Update.KEY_TITLE_CHARS) == title
 
 
 def test_a_long_first_sentence_is_cut_at_a_word_with_an_ellipsis():
     words = " ".join(["word"] * 40)
 
-    title = short_title(f"<p>{words}</p>")
+    title = first_sentence(f"<p>{words}</p>", Update.KEY_TITLE_CHARS)
 
-    assert title.endswith("word…") and len(title) <= 90
-    assert short_title("<p>" + "x" * 200 + "</p>") == "x" * 89 + "…"
+    assert title.endswith("word…") and len(title) <= Update.KEY_TITLE_CHARS
+    assert first_sentence("<p>" + "x" * 200 + "</p>", 90) == "x" * 89 + "…"
 
 
 def test_the_pinned_update_is_the_summary_above_the_key_events(client, story, editor):

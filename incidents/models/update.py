@@ -6,7 +6,6 @@ story's row lock, and appends exactly one `Change` to the story's log in the sam
 
 import hashlib
 import json
-import re
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -24,7 +23,7 @@ from incidents.models.validators import (
     validate_timestamp,
     validate_update_body,
 )
-from incidents.rendering import render_markdown, searchable_text
+from incidents.rendering import first_sentence, render_markdown
 
 
 class IdempotencyConflict(ValidationError):
@@ -46,8 +45,7 @@ class UpdateQuerySet(models.QuerySet):
         return self.filter(state=Update.State.DRAFT)
 
     def for_readers(self, newest_first: bool = False):
-        """Published updates and retraction notices, in time order. The pinned update keeps its
-        place: the article also shows it above the timeline, as the story's summary."""
+        """In time order; the pinned update too (the article also shows it as the summary)."""
         direction = "-" if newest_first else ""
         return self.exclude(state=Update.State.DRAFT).order_by(
             f"{direction}timestamp", f"{direction}number"
@@ -73,6 +71,7 @@ class Update(RendersMarkdown):
         RESOLVED = "resolved", "Resolved"
 
     markdown_fields = {"body": "body_html"}
+    KEY_TITLE_CHARS = 90  # the most of its first sentence that the "Key events" list shows
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="updates")
     number = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -114,13 +113,11 @@ class Update(RendersMarkdown):
         ]
         indexes = [
             models.Index(fields=["story", "state", "timestamp"]),
-            # The article's "Key events" list: a handful of rows out of thousands of updates.
-            models.Index(
+            models.Index(  # the "Key events" list: a few rows out of thousands
                 fields=["story", "-timestamp", "-number"],
                 condition=Q(key_event=True, state="published"),
                 name="update_key_events",
             ),
-            # The pinned update, shown as the article's summary: at most one row per story.
             models.Index(fields=["story"], condition=Q(pinned=True), name="update_pinned"),
         ]
 
@@ -137,10 +134,9 @@ class Update(RendersMarkdown):
 
     @property
     def short_title(self) -> str:
-        """The update's first sentence (or first line) as plain text, cut at a word near
-        KEY_TITLE_CHARS: what the "Key events" list shows. Read from the stored HTML, so it
-        costs no Markdown rendering."""
-        return short_title(self.body_html)
+        """Its first sentence as plain text, for the "Key events" list: read from the stored
+        HTML, so it costs no Markdown rendering (incidents/rendering.py)."""
+        return first_sentence(self.body_html, self.KEY_TITLE_CHARS)
 
     @property
     def is_published(self):
@@ -394,25 +390,6 @@ class Update(RendersMarkdown):
             if not current.is_draft:
                 story._record_change(Change.Kind.PINNED, current, by=by)
         self.refresh_from_db()
-
-
-KEY_TITLE_CHARS = 90
-_FIRST_BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre)>|<br\s*/?>|<hr\b")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
-
-
-def short_title(body_html: str, limit: int = KEY_TITLE_CHARS) -> str:
-    """The first sentence of the first line of sanitized HTML, as plain text of at most `limit`
-    characters (cut at a word, with an ellipsis)."""
-    first = _FIRST_BLOCK_END.split(body_html, maxsplit=1)[0]
-    text = searchable_text(first)
-    text = _SENTENCE_END.split(text, maxsplit=1)[0]
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def _digest(parts: list) -> str:
