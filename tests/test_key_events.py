@@ -84,7 +84,7 @@ def test_a_story_without_key_events_shows_no_list_but_keeps_its_place(client, st
 
     html = article(client, story)
 
-    assert '<div class="key-events-region" id="key-events"></div>' in html
+    assert '<div class="key-events-region" id="key-events" data-story-region></div>' in html
     assert "Key events</h2>" not in html
 
 

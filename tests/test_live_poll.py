@@ -43,7 +43,8 @@ def test_a_poll_returns_the_changes_after_since_with_the_update_partial(client, 
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert sequences(response) == [since + 1, since + 2]
     header = f'<template data-kind="header" data-sequence="{since + 2}">\n  <header class='
-    assert '<div class="key-events-region" id="key-events">' in response.text  # not escaped
+    # The header's regions as markup, not escaped.
+    assert '<div class="key-events-region" id="key-events" data-story-region>' in response.text
     assert response.text.index(header) < response.text.index(
         f'data-kind="published" data-sequence="{since + 2}"'
     )
