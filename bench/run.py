@@ -9,10 +9,10 @@ Markdown rendering, measured on this machine.
     .venv/bin/python bench/run.py --only replay --databases sqlite
 
 Each scenario runs in its own process (bench/fanout.py, bench/throughput.py, bench/replay.py,
-bench/article.py, bench/render.py) on a fresh database: SQLite in /tmp, PostgreSQL at
-BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/liveblog_bench, dropped and
-created again). The bare-Django baseline (bench/bare.py) runs in the same scenario as the
-product it is compared with, served by the same command. Prints one table.
+bench/article.py, bench/render.py, bench/images.py) on a fresh database: SQLite in /tmp,
+PostgreSQL at BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/liveblog_bench,
+dropped and created again). The bare-Django baseline (bench/bare.py) runs in the same scenario
+as the product it is compared with, served by the same command. Prints one table.
 """
 
 import argparse
@@ -39,8 +39,9 @@ TARGETS = {
     "replay_p99_ms": 1000,
     "article_ms": 50,
     "render_ms": 250,
+    "image_ms": 1500,
 }
-SCENARIOS = ("fanout", "throughput", "replay", "article", "render")
+SCENARIOS = ("fanout", "throughput", "replay", "article", "render", "images")
 DATABASES = {"postgres": "PostgreSQL", "sqlite": "SQLite", "none": "—"}
 
 
@@ -288,6 +289,18 @@ def print_result(r: dict) -> None:
             "≤ 250 ms",
             r["max_ms"] <= TARGETS["render_ms"],
         )
+    elif r["scenario"] == "images":
+        row(
+            f"Image upload: a {r['megapixels']}-megapixel JPEG ({r['upload_mb']} MB) checked, "
+            f"turned upright, stripped and rendered as {r['renditions']} renditions "
+            "(median of 5 runs)",
+            db,
+            "—",
+            f"{r['median_ms']:,} ms (slowest {r['max_ms']:,} ms)",
+            "—",
+            "≤ 1,500 ms",
+            r["median_ms"] <= TARGETS["image_ms"],
+        )
 
 
 def options() -> argparse.Namespace:
@@ -370,6 +383,8 @@ def main():
             runs.append(("article", db, scenario("article", "--db", db)))
     if not args.skip_render:
         runs.append(("render", "none", scenario("render")))
+    if not args.skip_images:
+        runs.append(("images", "none", scenario("images")))
 
     info = machine()
     minutes = (time.monotonic() - began) / 60

@@ -69,6 +69,8 @@ was still being provisioned.
 > We have identified a faulty configuration deployment and are rolling it back region by
 > region. We expect authorizations to recover progressively over the next hour.
 
+--- CloudPay engineering, [status page update](https://status.example.com/incidents/8812#update-2)
+
 Shoppers who saw an error were **not charged**, CloudPay says.
 """,
     ),
@@ -95,6 +97,8 @@ chief technology officer wrote:
 > Today's disruption was caused by our own change, not by an attack or by unusual traffic.
 > We are adding an automated check that would have stopped this deployment before it reached
 > a single customer, and we will publish a full review within a week.
+
+--- Dana Whitfield, chief technology officer, CloudPay, [on the company blog](https://blog.example.com/cloudpay/checkout-incident)
 
 Merchants can find refunds and retry guidance in the [CloudPay help center](https://help.example.com/articles/retry-failed-payments).
 """,
@@ -141,7 +145,15 @@ are investigating."
         """\
 Readers in three regions tell us that switching to Wi-Fi works around it for now. Brightwave \
 advises customers **not** to reset their network settings, which can remove their \
-[eSIM profile](https://help.example.org/brightwave/esim).
+[eSIM profile](https://help.example.org/brightwave/esim). Its support team posted:
+
+```post
+url: https://bsky.app/profile/support.brightwave.example/post/3lbw2demo
+author: Brightwave Support
+handle: @support.brightwave.example
+Mobile data is down for some customers. Please don't reset your network settings: \
+Wi-Fi calling and Wi-Fi still work, and we will post here as soon as data is back.
+```
 """,
     ),
     (

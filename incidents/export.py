@@ -32,12 +32,15 @@ from incidents.api.representation import story_data, update_data, utc_time
 from incidents.models import Story, Update
 
 # Its own stylesheet, not site.css: see the note at the top of static/css/export.css.
-STYLESHEETS = ("css/export.css",)
+STYLESHEETS = ("css/export.css", "css/content.css")
 
 # Same escapes as Django's json_script: in a <script> element "</script>" or "<!--" inside a
 # string would end or confuse the element, so <, > and & never appear literally.
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
+
+# The newest updates the live article's JSON-LD lists; the export lists them all.
+LIVE_JSON_LD_UPDATES = 10
 
 # --- what goes in ------------------------------------------------------------------------------
 
@@ -110,8 +113,10 @@ def _person(byline: dict) -> dict:
     return person
 
 
-def json_ld(story: Story, updates: list[Update], address: str) -> dict:
-    """schema.org LiveBlogPosting with each update as a BlogPosting in liveBlogUpdate."""
+def json_ld(story: Story, updates: list[Update], address: str, update_url=None) -> dict:
+    """schema.org LiveBlogPosting with each update as a BlogPosting in liveBlogUpdate.
+    `update_url(update)` gives an update's address (the export's default: its anchor)."""
+    update_url = update_url or (lambda update: _permalink(address, update))
     data = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
@@ -145,13 +150,26 @@ def json_ld(story: Story, updates: list[Update], address: str) -> dict:
             {
                 "@type": "BlogPosting",
                 "headline": headline,
-                "url": _permalink(address, update),
+                "url": update_url(update),
                 "datePublished": _iso_seconds(update.timestamp),
                 "dateModified": _iso_seconds(modified or update.timestamp),
                 "articleBody": body,
             }
         )
     return data
+
+
+def live_json_ld(story: Story, address: str, absolute) -> SafeString:
+    """The live article's LiveBlogPosting, for search engines: the story and its
+    LIVE_JSON_LD_UPDATES newest updates, each at its permalink (`absolute(path)` makes a path
+    absolute). Rendered with the page, so it is as current as the page."""
+    newest = list(
+        story.updates.for_readers(newest_first=True).order_by("-timestamp", "-number")[
+            :LIVE_JSON_LD_UPDATES
+        ]
+    )
+    data = json_ld(story, newest, address, lambda update: absolute(update.get_absolute_url()))
+    return json_for_script(data)
 
 
 def json_for_script(data) -> SafeString:

@@ -6,6 +6,7 @@ tests/test_rendering_xss.py guards it with a corpus of known attack vectors.
 """
 
 import re
+import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from functools import partial
 from html import escape, unescape
@@ -15,6 +16,8 @@ import markdown
 from bleach.linkifier import LinkifyFilter, build_url_re
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+
+from incidents.social_cards import CARD_BLOCK, card_html, parse_card
 
 
 class _FitAllowlist(Treeprocessor):
@@ -44,10 +47,62 @@ def _replace_with_text(parent, index, text):
     parent.remove(child)
 
 
+# An attribution line: a paragraph that opens with a dash ("—", "–", "--" or "---") and a space.
+_ATTRIBUTION = re.compile(r"\s*(?:\u2014|\u2013|-{2,3})[ \t]+(?=\S)")
+
+
+class _AttributedQuotes(Treeprocessor):
+    """A block quote with an attribution line, right after it or as its own last paragraph,
+    becomes a quote figure: `<figure><blockquote>…</blockquote><figcaption>— Name, role,
+    <a>source</a></figcaption></figure>`. Runs before the inline patterns (priority 20), on the
+    text as typed, so the caption's links and emphasis are rendered like any other text."""
+
+    def run(self, root):
+        for parent in list(root.iter()):
+            for index, child in reversed(list(enumerate(parent))):
+                if child.tag == "blockquote":
+                    self._attribute(parent, index, child)
+
+    def _attribute(self, parent, index, quote):
+        if len(quote) > 1 and _is_attribution(quote[-1]):
+            line = quote[-1]
+            quote.remove(line)
+        elif index + 1 < len(parent) and _is_attribution(parent[index + 1]):
+            line = parent[index + 1]
+            parent.remove(line)
+        else:
+            return
+        figure = etree.Element("figure")
+        figure.tail = quote.tail
+        quote.tail = "\n"
+        parent[index] = figure
+        figure.append(quote)
+        caption = etree.SubElement(figure, "figcaption")
+        caption.text = "\u2014 " + _ATTRIBUTION.sub("", line.text, count=1)
+        caption.extend(list(line))
+        caption.tail = "\n"
+
+
+def _is_attribution(element) -> bool:
+    return element.tag == "p" and bool(element.text) and bool(_ATTRIBUTION.match(element.text))
+
+
+class _CiteSources(Treeprocessor):
+    """A quote figure's first link is the quote's source: its `cite`."""
+
+    def run(self, root):
+        for figure in root.iter("figure"):
+            link = next(figure.find("figcaption").iter("a"), None) if len(figure) == 2 else None
+            if link is not None and link.get("href"):
+                figure[0].set("cite", link.get("href"))
+
+
 class _NewsroomExtension(Extension):
     def extendMarkdown(self, md):
+        md.treeprocessors.register(_AttributedQuotes(md), "newsroom_attributed_quotes", 25)
         # After the inline patterns (priority 20) have turned ![alt](src) into <img>.
         md.treeprocessors.register(_FitAllowlist(md), "newsroom_fit_allowlist", 5)
+        md.treeprocessors.register(_CiteSources(md), "newsroom_cite_sources", 4)
 
 
 # Deliberately small: no attr_list / md_in_html (they let an author inject attributes), no raw
@@ -64,10 +119,11 @@ MARKDOWN_EXTENSION_CONFIGS = {"pymdownx.tilde": {"subscript": False}}
 ALLOWED_TAGS = frozenset(
     {
         "p", "br", "a", "em", "strong", "b", "i", "code", "pre", "blockquote",
-        "ul", "ol", "li", "h2", "h3", "h4", "hr", "del", "s",
+        "ul", "ol", "li", "h2", "h3", "h4", "hr", "del", "s", "figure", "figcaption",
     }
 )  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
+# A quote's `cite` is a URL: bleach checks it against ALLOWED_PROTOCOLS as it does `href`.
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "blockquote": ["cite"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener noreferrer"
 
@@ -218,18 +274,36 @@ def _as_plain_text(source: str) -> str:
     )
 
 
+# Where a social-post card goes, while the rest of the text is rendered and sanitized: the card
+# is built by incidents/social_cards.py with every value escaped, and put in afterwards. Private-
+# use characters, taken out of the author's text first, so no text can name a card.
+CARD_START, CARD_END = "\ue002", "\ue003"
+_CARD_PLACE = re.compile(f"<p>{CARD_START}([0-9]+){CARD_END}</p>")
+
+
 def render_markdown(source: str) -> str:
     """Render an author's Markdown to HTML that is safe to show any reader, in bounded time:
     Markdown that `markdown_problem` refuses is shown as plain text instead."""
     if markdown_problem(source):
         return _as_plain_text(source)
+    cards = []
+
+    def set_card_aside(block):
+        card, _ = parse_card(block.group("content"))
+        if card is None:  # refused on save; a preview shows it as the code block it is
+            return block.group(0)
+        cards.append(card_html(card))
+        return f"\n\n{CARD_START}{len(cards) - 1}{CARD_END}\n\n"
+
+    source = (source or "").translate({ord(CARD_START): None, ord(CARD_END): None})
     html = markdown.markdown(
-        source or "",
+        CARD_BLOCK.sub(set_card_aside, source),
         extensions=MARKDOWN_EXTENSIONS,
         extension_configs=MARKDOWN_EXTENSION_CONFIGS,
         output_format="html",
     )
-    return _cleaner.clean(html).strip()
+    html = _cleaner.clean(html).strip()
+    return _CARD_PLACE.sub(lambda place: cards[int(place.group(1))], html) if cards else html
 
 
 # Characters never kept in searchable text: NUL and other controls, and the two private-use
@@ -240,7 +314,7 @@ _UNSEARCHABLE = {code: " " for code in (*range(32), 127, ord(MATCH_START), ord(M
 # Tags that end a run of text (a paragraph, an item, a cell); any other tag sits inside a word's
 # run ("<a>CloudPay</a>," reads "CloudPay,").
 _BLOCK_TAG = re.compile(
-    r"</?(?:p|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|thead|tbody|tr|th|td|div)\b[^>]*>"
+    r"</?(?:p|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|figure|figcaption|pre|table|thead|tbody|tr|th|td|div)\b[^>]*>"
 )
 _TAG = re.compile(r"<[^>]*>")
 

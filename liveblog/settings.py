@@ -269,6 +269,12 @@ READER_STALE_SECONDS = 30
 # Site identity, used in feeds, exports and the page footer.
 SITE_NAME = env_str("SITE_NAME", "The Live Desk")
 
+# Social-post cards' "Fill in from the link" (incidents/social_cards.py): oEmbed endpoints by
+# network, over the built-in ones (tests point them at a local stand-in), and whether a Mastodon
+# server on a loopback address may be asked (never in production: server-side request forgery).
+SOCIAL_CARD_OEMBED_ENDPOINTS = {}
+SOCIAL_CARD_ALLOW_LOOPBACK = False
+
 # Limits that protect the desk and the API.
 UPDATE_MAX_CHARS = env_int("UPDATE_MAX_CHARS", 50_000)
 # Largest request body by path prefix, refused with 413 before it is read (liveblog/asgi.py).

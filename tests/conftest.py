@@ -153,3 +153,12 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module")
+def provider():
+    """A stand-in oEmbed provider on 127.0.0.1 (tests/oembed_provider.py)."""
+    from tests.oembed_provider import serving
+
+    with serving() as address:
+        yield address

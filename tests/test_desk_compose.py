@@ -315,6 +315,35 @@ def test_preview_renders_through_the_publication_pipeline(client, editor, story)
     assert not story.updates.filter(number=2).exists()
 
 
+def test_preview_shows_an_attributed_quote_as_readers_will_see_it(client, editor, story):
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("desk:preview", args=[story.slug]),
+        {"body": "> We are rolling back.\n\n-- Jane Doe, CTO, [blog](https://example.com/post)"},
+        headers=HTMX,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<blockquote cite="https://example.com/post">' in html
+    assert "<figcaption>\u2014 Jane Doe, CTO, <a" in html
+
+
+def test_compose_and_edit_forms_explain_the_attributed_quote_syntax(client, editor, story):
+    update = story.publish_update("First", by=editor)
+    client.force_login(editor)
+
+    compose = client.get(reverse("desk:story", args=[story.slug]))
+    edit = client.get(reverse("desk:edit_update", args=[story.slug, update.pk]))
+
+    for response in (compose, edit):
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "<summary>Formatting help</summary>" in html
+        assert "An attributed quote" in html
+
+
 def test_preview_of_nothing_says_where_it_will_appear(client, editor, story):
     client.force_login(editor)
 

@@ -124,6 +124,20 @@ def test_export_keeps_links_quotes_and_the_intro(html):
     assert '<span class="badge badge--key">Key event</span>' in html
 
 
+def test_export_keeps_an_attributed_quote_as_a_figure_with_its_source(editor):
+    story = make_story()
+    story.publish_update(
+        "> Rolling back now.\n\n--- Jane Doe, CTO, [blog](https://blog.example.com/p)", by=editor
+    )
+
+    html = export_html(story)
+
+    figure = html.split("<figure>", 1)[1].split("</figure>", 1)[0]
+    assert '<blockquote cite="https://blog.example.com/p">' in figure
+    assert "<p>Rolling back now.</p>" in figure
+    assert '<figcaption>\u2014 Jane Doe, CTO, <a href="https://blog.example.com/p"' in figure
+
+
 def test_export_notes_retraction_without_the_withdrawn_text(html):
     assert "This update was retracted</strong> at" in html
     assert f"10:45 a.m. ET</time>: {RETRACTION_REASON}" in html

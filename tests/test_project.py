@@ -37,7 +37,7 @@ def test_the_demo_loads_once_and_prints_the_login_once():
     assert list(story.updates.values_list("number", flat=True)) == [1, 2, 3, 4, 5]
     assert story.bylines.get().title == "Infrastructure Reporter"
     assert story.tags.count() >= 3
-    assert any("<blockquote>" in u.body_html for u in story.updates.all())
+    assert any("<blockquote" in u.body_html for u in story.updates.all())
     assert all('<a href="https://' in u.body_html for u in story.updates.all())
     assert "password:" in first.getvalue()
     assert "manage.py changepassword editor" in first.getvalue()
@@ -122,7 +122,7 @@ def test_the_demo_quotes_carry_no_stray_quote_marks(editor):
     from incidents.models import Update
 
     load_demo_stories(editor)
-    quoted = Update.objects.filter(body_html__contains="<blockquote>")
+    quoted = Update.objects.filter(body_html__contains="<blockquote")
 
     assert quoted.count() >= 2
     for update in quoted:

@@ -210,8 +210,8 @@ def test_the_two_reading_orders_are_remembered_apart(story, editor):
     story.publish_update("Second of two.", by=editor)
     url = story.get_absolute_url()
 
-    oldest = Client().get(url).text
-    newest = Client().get(url + "?order=newest").text
+    oldest = Client().get(url).text.split('id="timeline"', 1)[1]
+    newest = Client().get(url + "?order=newest").text.split('id="timeline"', 1)[1]
 
     assert oldest.index("First of two.") < oldest.index("Second of two.")
     assert newest.index("Second of two.") < newest.index("First of two.")

@@ -46,6 +46,54 @@ def test_block_quotes_keep_their_paragraphs_links_and_lists():
     )
 
 
+def test_a_quote_with_an_attribution_line_after_it_becomes_a_quote_figure():
+    html = render_markdown(
+        "> We are seeing elevated errors.\n\n"
+        "--- Jane Doe, *CTO*, [on Bluesky](https://bsky.app/profile/jane/post/1)\n\n"
+        "More text."
+    )
+
+    assert html == (
+        "<figure>\n"
+        '<blockquote cite="https://bsky.app/profile/jane/post/1">\n'
+        "<p>We are seeing elevated errors.</p>\n"
+        "</blockquote>\n"
+        "<figcaption>\u2014 Jane Doe, <em>CTO</em>, "
+        f"{link('https://bsky.app/profile/jane/post/1', 'on Bluesky')}</figcaption>\n"
+        "</figure>\n"
+        "<p>More text.</p>"
+    )
+
+
+@pytest.mark.parametrize("dash", ["\u2014", "\u2013", "--", "---"])
+def test_an_attribution_may_be_the_quotes_own_last_paragraph_after_any_dash(dash):
+    html = render_markdown(f"> Service is restored.\n>\n> {dash} CloudPay status page")
+
+    assert html == (
+        "<figure>\n<blockquote>\n<p>Service is restored.</p>\n</blockquote>\n"
+        "<figcaption>\u2014 CloudPay status page</figcaption>\n</figure>"
+    )
+
+
+def test_a_dash_inside_a_one_paragraph_quote_or_away_from_a_quote_attributes_nothing():
+    assert render_markdown("> Still down\n> -- and counting") == (
+        "<blockquote>\n<p>Still down\n&ndash; and counting</p>\n</blockquote>"
+    )
+    assert render_markdown("-- a paragraph of its own") == "<p>&ndash; a paragraph of its own</p>"
+    assert render_markdown("> quote\n\ntext\n\n-- late") == (
+        "<blockquote>\n<p>quote</p>\n</blockquote>\n<p>text</p>\n<p>&ndash; late</p>"
+    )
+
+
+def test_a_quote_source_that_is_not_a_web_link_is_dropped_with_its_link():
+    html = render_markdown("> words\n\n-- Someone, [source](javascript:alert(1))")
+
+    assert html == (
+        "<figure>\n<blockquote>\n<p>words</p>\n</blockquote>\n"
+        "<figcaption>\u2014 Someone, source</figcaption>\n</figure>"
+    )
+
+
 def test_nested_block_quotes():
     assert render_markdown("> > inner") == (
         "<blockquote>\n<blockquote>\n<p>inner</p>\n</blockquote>\n</blockquote>"

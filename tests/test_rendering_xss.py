@@ -22,9 +22,20 @@ from incidents.rendering import render_markdown
 
 EXPECTED_TAGS = {
     "p", "br", "a", "em", "strong", "b", "i", "code", "pre", "blockquote",
-    "ul", "ol", "li", "h2", "h3", "h4", "hr", "del", "s",
+    "ul", "ol", "li", "h2", "h3", "h4", "hr", "del", "s", "figure", "figcaption",
+    "span", "time",
 }  # fmt: skip
-EXPECTED_ATTRIBUTES = {"a": {"href", "title", "rel"}}
+# Social-post cards (incidents/social_cards.py) are built by us, every value escaped; authors'
+# own HTML never keeps a class or a datetime.
+EXPECTED_ATTRIBUTES = {
+    "a": {"href", "title", "rel"},
+    "blockquote": {"cite", "class"},
+    "figure": {"class"},
+    "figcaption": {"class"},
+    "span": {"class"},
+    "strong": {"class"},
+    "time": {"datetime"},
+}
 SAFE_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow noopener noreferrer"
 NEVER = {"script", "style", "iframe", "svg", "math", "object", "embed", "base", "meta", "form"}
@@ -99,6 +110,9 @@ def assert_cannot_run_script(html: str) -> None:
             scheme = href_scheme(href)
             assert scheme is None or scheme in SAFE_SCHEMES, f"{scheme}: link in {html!r}"
             assert values.get("rel") == LINK_REL, f"<a> without our rel in {html!r}"
+        if tag == "blockquote" and "cite" in dict(attrs):
+            scheme = href_scheme(dict(attrs)["cite"])
+            assert scheme is None or scheme in SAFE_SCHEMES, f"{scheme}: quote source in {html!r}"
 
 
 # --- the corpus -------------------------------------------------------------------------------
@@ -297,6 +311,21 @@ RAW_HTML = [
 
 MARKDOWN = [
     ("md-link-javascript", "[x](javascript:alert(1))"),
+    ("md-quote-source-javascript", "> words\n\n-- Someone, [source](javascript:alert(1))"),
+    ("md-quote-source-data", "> words\n>\n> --- [src](data:text/html,<script>alert(1)</script>)"),
+    ("md-quote-caption-raw-html", "> words\n\n-- <img src=x onerror=alert(1)> Name"),
+    ("card-url-javascript", "```post\nurl: javascript:alert(1)\nauthor: A\ntext\n```"),
+    (
+        "card-url-breaking-out",
+        '```post\nurl: https://x.com/"onmouseover="alert(1)\nauthor: A\ntext\n```',
+    ),
+    (
+        "card-fields-html",
+        "```post\nurl: https://x.com/a/status/1\nauthor: <img src=x onerror=alert(1)>\n"
+        "handle: <svg onload=alert(1)>\nposted: 2026-11-25\n<script>alert(1)</script>\n```",
+    ),
+    ("card-forged-placeholder", "\ue0020\ue003 and <p>\ue0020\ue003</p>"),
+    ("card-raw-class", '<span class="post-card">x</span><time datetime="1">y</time>'),
     ("md-link-mixed-case", "[x](JaVaScRiPt:alert(1))"),
     ("md-link-decimal-colon", "[x](javascript&#58;alert(1))"),
     ("md-link-hex-colon", "[x](javascript&#x3A;alert(1))"),
@@ -470,6 +499,10 @@ _CHROMIUM_CHECK = """
         const protocol = new URL(node.getAttribute("href") || "", base).protocol;
         if (!safeProtocols.includes(protocol)) found.push("href " + protocol);
         if (node.getAttribute("rel") !== rel) found.push("rel");
+      }
+      if (node.localName === "blockquote" && node.hasAttribute("cite")) {
+        const protocol = new URL(node.getAttribute("cite"), base).protocol;
+        if (!safeProtocols.includes(protocol)) found.push("cite " + protocol);
       }
     }
     if (found.length) problems[name] = found;

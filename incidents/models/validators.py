@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from incidents import timefmt
 from incidents.rendering import markdown_problem
+from incidents.social_cards import card_problem
 
 
 def validate_timezone(value: str) -> None:
@@ -48,10 +49,14 @@ def has_visible_text(text: str) -> bool:
 
 
 def validate_markdown(text: str) -> None:
-    """Refuses Markdown that would take too long to render (runs of brackets and the like)."""
+    """Refuses Markdown that would take too long to render (runs of brackets and the like), and
+    a social-post card that lacks what a card shows or links where no card may."""
     problem = markdown_problem(text or "")
     if problem:
         raise ValidationError(problem, code="formatting")
+    problem = card_problem(text or "")
+    if problem:
+        raise ValidationError(problem, code="card")
 
 
 def validate_update_body(body: str) -> None:

@@ -25,6 +25,7 @@ urlpatterns = [
     path(f"{story}preview/", desk_compose.preview, name="preview"),
     path(f"{story}publish/", desk_compose.publish, name="publish"),
     path(f"{story}draft/", desk_compose.save_draft, name="save_draft"),
+    path(f"{story}post-card/", desk_compose.post_card_details, name="post_card_details"),
     path(f"{story}details/", desk_story.details, name="details"),
     path(f"{story}state/", desk_story.state, name="state"),
     path(f"{story}contributors/", desk_story.add_contributor, name="add_contributor"),

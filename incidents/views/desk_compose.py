@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.shortcuts import render
 from django.utils.timezone import now
 from django.views.decorators.http import require_POST
 
@@ -10,6 +11,7 @@ from incidents.forms import ComposeForm, UpdateForm
 from incidents.models import Story, Update
 from incidents.models.validators import check_update_fields
 from incidents.rendering import render_markdown
+from incidents.social_cards import FetchFailed, fetch_details
 from incidents.views.desk_access import (
     back_to_desk,
     desk_login_required,
@@ -109,3 +111,22 @@ def _preview_update(request: HttpRequest, story: Story, body: str) -> Update:
         key_event=data.get("key_event", False),
         pinned=data.get("pinned", False),
     )
+
+
+CARD_FIELDS = ("url", "author", "handle", "posted", "text")
+POST_CARD_FIELDS = "newsroom/_post_card_form.html#post-card-fields"
+
+
+@desk_login_required
+@require_POST
+def post_card_details(request: HttpRequest, slug: str):
+    """ "Fill in from the link": the card's fields as the post's network tells them (oEmbed), or
+    the fields as they were with why they could not be filled in."""
+    story = story_for_desk(request, slug)
+    card = {name: request.POST.get(f"card_{name}", "") for name in CARD_FIELDS}
+    context = {"story": story, "card": card}
+    try:
+        details = fetch_details(card["url"].strip())
+    except FetchFailed as error:
+        return render(request, POST_CARD_FIELDS, {**context, "card_error": str(error)}, status=400)
+    return render(request, POST_CARD_FIELDS, {**context, "card": details, "card_filled": True})

@@ -18,6 +18,7 @@ from incidents.caching import (
     remembered_page,
     surely_anonymous,
 )
+from incidents.export import live_json_ld
 from incidents.live.events import top_of_story
 from incidents.live.heads import cached_story_head, public_story_head
 from incidents.models import Story
@@ -61,8 +62,13 @@ async def story(request: HttpRequest, slug: str):
 
 def render_story(request: HttpRequest, slug: str, newest_first: bool):
     story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
-    regions = logged_regions(story, newest_first)
-    context = {"story": story, "newest_first": newest_first, **regions}
+    address = request.build_absolute_uri(story.get_absolute_url())
+    context = {
+        "story": story,
+        "newest_first": newest_first,
+        **logged_regions(story, newest_first),
+        "json_ld": live_json_ld(story, address, request.build_absolute_uri),
+    }
     response = for_readers(request, render(request, "incidents/story.html", context))
     remember_page((story.pk, newest_first), (story.sequence, story.state), response)
     return conditional(request, response)

@@ -165,12 +165,57 @@
       else restore(form);
     });
     root.querySelectorAll("[data-max-chars]").forEach(count);
+    root.querySelectorAll("[data-post-card-form]").forEach(function (box) {
+      box.hidden = false;
+    });
     // A headline typed before this script arrived still gets its slug proposed.
     root.querySelectorAll("[data-slug-from]").forEach(function (slug) {
       var source = slug.form && slug.form.elements[slug.dataset.slugFrom];
       if (source && source.value && !slug.value) slug.value = slugify(source.value);
     });
   }
+  // "Add a social post": the card's fields become a ```post block (incidents/social_cards.py)
+  // put into the update's text where the cursor is; the preview then shows the card.
+  function cardField(box, name) {
+    return box.querySelector("[name='card_" + name + "']");
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-insert-post-card]");
+    if (!button) return;
+    var box = button.closest("[data-post-card-form]");
+    var body = button.form && button.form.elements.body;
+    if (!box || !body) return;
+    var missing = ["url", "author", "text"].filter(function (name) {
+      var field = cardField(box, name);
+      var empty = !field.value.trim();
+      field.setCustomValidity(empty ? "Needed for the card." : "");
+      field.setAttribute("aria-invalid", empty ? "true" : "false");
+      return empty;
+    });
+    if (missing.length) {
+      cardField(box, missing[0]).reportValidity();
+      cardField(box, missing[0]).focus();
+      return;
+    }
+    var fence = "`".repeat(3);
+    var lines = [fence + "post", "url: " + cardField(box, "url").value.trim(), "author: " + cardField(box, "author").value.trim()];
+    ["handle", "posted"].forEach(function (name) {
+      var value = cardField(box, name).value.trim();
+      if (value) lines.push(name + ": " + value);
+    });
+    lines.push(cardField(box, "text").value.trim().split(fence).join("'''"), fence);
+    var at = body.selectionStart || body.value.length;
+    var before = body.value.slice(0, at).replace(/\s*$/, "");
+    var after = body.value.slice(at).replace(/^\s*/, "");
+    body.value = (before ? before + "\n\n" : "") + lines.join("\n") + "\n\n" + after;
+    ["url", "author", "handle", "posted", "text"].forEach(function (name) {
+      cardField(box, name).value = "";
+    });
+    box.open = false;
+    body.focus();
+    body.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     setUp(document);
   });
