@@ -138,8 +138,9 @@ def test_the_live_demo_has_key_events_and_a_pinned_summary(client):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert len(live.key_events()) >= 2
-    assert html.count('class="key-event"') == len(live.key_events())
-    assert live.pinned_update() is not None
+    pinned, key_events = live.top_of_article()
+    assert len(key_events) >= 2
+    assert html.count('class="key-event"') == len(key_events)
+    assert pinned is not None
     assert '<section class="summary" aria-labelledby="summary-heading">' in html
     assert "What we know so far:" in html

@@ -113,7 +113,8 @@ HEADER_REGIONS = (
 
 def top_of_story(story: Story) -> dict:
     """What the summary box and the key events list show: two indexed queries."""
-    return {"pinned": story.pinned_update(), "key_events": story.key_events()}
+    pinned, key_events = story.top_of_article()
+    return {"pinned": pinned, "key_events": key_events}
 
 
 def render_header(story: Story) -> str:

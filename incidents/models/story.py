@@ -46,8 +46,7 @@ class Story(RendersMarkdown):
     DETAILS = ("headline", "headline_suffix", "dek", "intro", "timezone")
     MAX_TAGS = 20
     MAX_BYLINES = 10
-    # The newest key events the article lists; the rest wait behind "Show all key events".
-    KEY_EVENTS_SHOWN = 10
+    KEY_EVENTS_SHOWN = 10  # the newest key events listed; the rest behind "Show all key events"
     markdown_fields = {"intro": "intro_html"}
 
     headline = models.CharField(max_length=200)
@@ -363,20 +362,13 @@ class Story(RendersMarkdown):
             update.story = self  # the partial reads the story's timezone; spare a query each
         return updates
 
-    def key_events(self) -> list:
-        """The published key events, newest first: the article's "Key events" list."""
-        fields = ("story_id", "number", "state", "timestamp", "body_html", "key_event")
-        updates = list(self.updates.key_events().only(*fields))
-        for update in updates:
+    def top_of_article(self) -> tuple:
+        """The pinned update (or None) and the published key events, newest first: the summary
+        and the "Key events" list, each knowing this story (the partials read its timezone)."""
+        pinned, key_events = list(self.updates.pinned()), list(self.updates.key_events())
+        for update in (*pinned, *key_events):
             update.story = self
-        return updates
-
-    def pinned_update(self):
-        """The published update pinned as the story's summary, or None."""
-        update = self.updates.published().filter(pinned=True).order_by("pk").first()
-        if update is not None:
-            update.story = self
-        return update
+        return (pinned[0] if pinned else None), key_events
 
     def changes_since(self, sequence: int):
         return (

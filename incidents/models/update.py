@@ -52,10 +52,13 @@ class UpdateQuerySet(models.QuerySet):
         )
 
     def key_events(self):
-        """Published key events, newest first (one range scan of the partial index below)."""
-        return self.filter(state=Update.State.PUBLISHED, key_event=True).order_by(
-            "-timestamp", "-number"
-        )
+        """Published key events, newest first, with what their list shows (partial index)."""
+        fields = ("story_id", "number", "state", "timestamp", "body_html", "key_event")
+        key_events = self.filter(state=Update.State.PUBLISHED, key_event=True)
+        return key_events.order_by("-timestamp", "-number").only(*fields)
+
+    def pinned(self):
+        return self.published().filter(pinned=True).order_by("pk")[:1]  # a partial index
 
 
 class Update(RendersMarkdown):
