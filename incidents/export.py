@@ -185,7 +185,9 @@ def export_html(story: Story, *, base_url: str = "", exported_at: datetime | Non
         "incidents/export/story.html",
         {
             "story": story,
-            "updates": updates,
+            "updates": timefmt.mark_new_days(updates, story.timezone, lasting=True),
+            # A file that lasts has no "today": every update time shows its date.
+            "dated": True,
             "corrections": list(story.corrections()),
             "story_url": address,
             # Tags link to their pages on the site only when its address is known.
@@ -257,13 +259,13 @@ def export_markdown(
                 heading.append("Key event")
         lines += [f"### {' · '.join(heading)}", ""]
         if update.is_retracted:
-            when = timefmt.ap_time(update.retracted_at, tz)
+            when = timefmt.ap_datetime(update.retracted_at, tz)
             reason = _md_text(update.retraction_reason)
             lines += [f"**This update was retracted** at {when}: {reason}", ""]
         else:
             lines += [update.body.strip(), ""]
             if update.was_edited:
-                lines += [f"*Updated {timefmt.ap_time(update.edited_at, tz)}*", ""]
+                lines += [f"*Updated {timefmt.ap_datetime(update.edited_at, tz)}*", ""]
         if address:
             lines += [f"[Permalink]({_permalink(address, update)})", ""]
 

@@ -23,10 +23,12 @@ from incidents.formfields import (
 )
 from incidents.models import (
     EDITORS_GROUP,
+    Change,
     CorrectionSuggestion,
     Revision,
     Story,
     Update,
+    Webhook,
     validate_update_body,
 )
 
@@ -66,9 +68,9 @@ class StoryFieldsForm(forms.ModelForm):
 
     class Meta:
         model = Story
-        fields = ["headline", "headline_suffix", "dek", "intro", "timezone"]
+        fields = ["headline", "headline_suffix", "dek", "intro", "timezone", "reading_order"]
         field_classes = {name: TrimmedField for name in TRIMMED_STORY_FIELDS}
-        labels = {"headline_suffix": "Headline suffix"}
+        labels = {"headline_suffix": "Headline suffix", "reading_order": "Readers get updates"}
         help_texts = {
             "headline_suffix": (
                 "Shown in brackets after the headline, e.g. UPDATE: Service restored"
@@ -86,7 +88,9 @@ class StoryForm(StoryFieldsForm):
     """Create a story with its tags and bylines."""
 
     class Meta(StoryFieldsForm.Meta):
-        fields = ["headline", "slug", "dek", "intro", "timezone", "headline_suffix"]
+        fields = [
+            "headline", "slug", "dek", "intro", "timezone", "reading_order", "headline_suffix",
+        ]  # fmt: skip
         help_texts = {
             **StoryFieldsForm.Meta.help_texts,
             "slug": "The story's address: letters, numbers, hyphens. Proposed from the headline.",
@@ -96,6 +100,12 @@ class StoryForm(StoryFieldsForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["slug"].strip = False
+        self.fields["reading_order"].required = False  # left out: the model's default
+
+    def clean_reading_order(self):
+        return (
+            self.cleaned_data.get("reading_order") or Story._meta.get_field("reading_order").default
+        )
 
     def clean_slug(self):
         slug = self.cleaned_data.get("slug") or proposed_slug(self.data.get("headline", ""))
@@ -351,3 +361,23 @@ class ContributorForm(forms.Form):
     def __init__(self, *args, story: Story, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = newsroom_people().exclude(contributions__story=story)
+
+
+class WebhookForm(forms.Form):
+    """A new webhook, on the desk's webhooks page; the model checks the address it may call."""
+
+    url = model_field(Webhook, "url", label="Receiver address", assume_scheme="https")
+    story = forms.ModelChoiceField(
+        queryset=Story.objects.order_by("-last_updated_at"),
+        required=False,
+        empty_label="Every story on the site",
+        to_field_name="slug",
+    )
+    events = forms.MultipleChoiceField(
+        label="Send when",
+        choices=[(kind, Change.Kind(kind).label) for kind in Webhook.EVENTS],
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Change.Kind.PUBLISHED],
+        error_messages={"required": "Choose at least one kind of change to send."},
+    )
+    format = model_field(Webhook, "format", widget=forms.RadioSelect)

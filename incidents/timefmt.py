@@ -8,6 +8,7 @@ Every formatter is total: any datetime Python can hold, in any zone, gives text,
 (a stored value from before the model's 1970-2100 range shows in UTC rather than break a page).
 """
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -117,3 +118,69 @@ def ap_datetime(moment: datetime, tz_name: str) -> str:
     ends_a_day = (local.hour, local.minute) == (0, 0) and local.date() > date.min
     day = local.date() - timedelta(days=1) if ends_a_day else local
     return f"{_ap_day(day)}, {ap_time(moment, tz_name)}"
+
+
+# --- the day a moment belongs to, and whether that is today -------------------------------------
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def ap_day(moment: datetime, tz_name: str) -> date:
+    """The day a moment belongs to in the story's zone, the AP way: midnight ends the day before
+    (00:00 on Nov. 26 reads "Nov. 25, midnight")."""
+    local = _local(moment, tz_name)
+    if (local.hour, local.minute) == (0, 0) and local.date() > date.min:
+        return local.date() - timedelta(days=1)
+    return local.date()
+
+
+def today(tz_name: str) -> date:
+    """Today's date in the story's zone: what decides whether an update's time needs its date.
+    Whatever keeps rendered HTML must key on it (a page drawn yesterday is wrong today). Asked
+    several times per update drawn, so worked out once per zone and second."""
+    return _today(tz_name, int(time.time()))
+
+
+@lru_cache(maxsize=64)
+def _today(tz_name: str, second: int) -> date:
+    return _local(datetime.fromtimestamp(second, UTC), tz_name).date()
+
+
+def _short_day(day: date, this_year: int) -> str:
+    """ "Nov. 25" this year, "Nov. 25, 2025" in any other."""
+    text = f"{AP_MONTHS[day.month - 1]} {day.day}"
+    return text if day.year == this_year else f"{text}, {day.year}"
+
+
+def ap_when(moment: datetime, tz_name: str, now_day: date | None = None) -> str:
+    """An update's time as readers see it: "9:38 a.m. ET" today, "Nov. 25, 9:38 a.m. ET" on any
+    other day (with the year when it is not this year's)."""
+    current = now_day or today(tz_name)
+    day = ap_day(moment, tz_name)
+    if day == current:
+        return ap_time(moment, tz_name)
+    return f"{_short_day(day, current.year)}, {ap_time(moment, tz_name)}"
+
+
+def day_heading(moment: datetime, tz_name: str, now_day: date | None = None) -> str:
+    """The timeline's heading for the day of `moment`: "Wednesday, Nov. 25" this year,
+    "Tuesday, Nov. 25, 2025" in any other. `now_day=date.min` always shows the year."""
+    current = now_day or today(tz_name)
+    day = ap_day(moment, tz_name)
+    return f"{WEEKDAYS[day.weekday()]}, {_short_day(day, current.year)}"
+
+
+def mark_new_days(updates: list, tz_name: str, *, lasting: bool = False) -> list:
+    """Set `update.new_day` to the day's heading on each update whose day differs from the
+    update before it (in either order), else "". A pinned update keeps its place (the article
+    shows it again above, as the summary). A `lasting` file (the export) carries the year in
+    every heading."""
+    current = date.min if lasting else today(tz_name)
+    previous = None
+    for update in updates:
+        update.new_day = ""
+        day = ap_day(update.timestamp, tz_name)
+        if previous is not None and day != previous:
+            update.new_day = day_heading(update.timestamp, tz_name, current)
+        previous = day
+    return updates

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "incidents",
 ]
 
@@ -268,6 +269,21 @@ READER_STALE_SECONDS = 30
 
 # Site identity, used in feeds, exports and the page footer.
 SITE_NAME = env_str("SITE_NAME", "The Live Desk")
+
+# Background work (Django's Tasks framework): the queue is kept in the database and run by
+# `manage.py db_worker` (`make run` starts one beside the server). incidents/webhooks.py.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "webhooks"],
+    }
+}
+# The site's own address, for links in what leaves it (webhooks): e.g. https://live.example.com.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+# Outgoing webhooks: how long a receiver may take to answer, and whether one on a loopback
+# address may be called (tests only; never in production: server-side request forgery).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
 
 # Social-post cards' "Fill in from the link" (incidents/social_cards.py): oEmbed endpoints by
 # network, over the built-in ones (tests point them at a local stand-in), and whether a Mastodon

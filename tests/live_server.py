@@ -199,14 +199,6 @@ class StreamReader:
                 continue
             return event
 
-    def next_change(self, timeout: float = 5) -> SseEvent:
-        """The next event of a change: the header sent along with an update's change (kind
-        "header", no id of its own) is passed over."""
-        while True:
-            event = self.next_event(timeout)
-            if event.event != "header":
-                return event
-
     def close(self) -> None:
         self._stop.set()
 

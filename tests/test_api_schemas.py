@@ -43,6 +43,7 @@ STORY_FIELDS = {
         "items.title.maxLength": field(Byline, "title").max_length,
     },
     "state": {"enum": choices(Story, "state")},
+    "reading_order": {"enum": choices(Story, "reading_order")},
 }
 UPDATE_FIELDS = {
     "body": {"maxLength": settings.UPDATE_MAX_CHARS, "minLength": 1},

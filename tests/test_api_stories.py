@@ -11,7 +11,7 @@ from tests.conftest import make_story
 
 STORY_FIELDS = {
     "slug", "headline", "headline_suffix", "full_headline", "dek", "intro", "intro_html", "state",
-    "timezone",
+    "timezone", "reading_order",
     "tags", "bylines", "created_at", "published_at", "last_updated_at", "ended_at", "url",
     "feed_url", "export_url", "api_url",
 }  # fmt: skip

@@ -177,6 +177,9 @@ def test_each_panel_answers_in_place(watched, live_server, editor, reporter, sto
     page.get_by_role("button", name="End live coverage").click()
     expect(page.locator("#desk-header .notice--success")).to_contain_text("Live coverage has ended")
     expect(page.get_by_role("button", name="Reopen live coverage")).to_be_visible()
-    # Every answer swapped its own region: the compose box is the one the page first drew.
-    expect(page.locator("#compose .notice")).to_have_count(0)
+    # Every answer swapped its own region: the compose box is the one the page first drew, its
+    # Publish now disabled with the notice that says why (static/js/desk.js).
+    expect(page.locator("#compose .notice--success")).to_have_count(0)
+    expect(page.locator("#compose [data-ended-note]")).to_be_visible()
+    expect(page.locator("#compose [data-publish]")).to_be_disabled()
     assert page.problems == []

@@ -73,11 +73,13 @@ def test_markdown_keeps_the_authors_markdown_links_and_quotes(md):
 
 
 def test_markdown_notes_retraction_and_correction_but_not_drafts(md):
-    assert f"**This update was retracted** at 10:45 a.m. ET: {RETRACTION_REASON}" in md
+    assert (
+        f"**This update was retracted** at Nov. 25, 2026, 10:45 a.m. ET: {RETRACTION_REASON}" in md
+    )
     assert RETRACTED_BODY not in md
     assert "## Corrections" in md
     assert f"- UPDATE 1, Nov. 25, 2026, 10:30 a.m. ET: {CORRECTION_NOTE}" in md
-    assert "*Updated 10:30 a.m. ET*" in md
+    assert "*Updated Nov. 25, 2026, 10:30 a.m. ET*" in md
     assert DRAFT_BODY not in md
     assert f"[Permalink]({BASE_URL}/stories/cloudpay-outage/#update-2)" in md
 

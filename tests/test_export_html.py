@@ -100,9 +100,18 @@ def test_export_lists_every_update_in_order_with_number_time_and_anchor(html):
     assert [u["id"] for u in updates] == ["update-1", "update-2", "update-3"]
     for number in (1, 2, 3):
         assert f'<a class="update__label" href="#update-{number}">UPDATE {number}</a>' in html
-    assert 'datetime="2026-11-25T14:38:00+0000">9:38 a.m. ET</time>' in html
-    assert 'datetime="2026-11-25T15:01:00+0000">10:01 a.m. ET</time>' in html
-    assert 'datetime="2026-11-25T15:20:00+0000">10:20 a.m. ET</time>' in html
+    assert (
+        'datetime="2026-11-25T14:38:00+0000" title="Nov. 25, 2026, 9:38 a.m. ET">'
+        "Nov. 25, 2026, 9:38 a.m. ET</time>"
+    ) in html
+    assert (
+        'datetime="2026-11-25T15:01:00+0000" title="Nov. 25, 2026, 10:01 a.m. ET">'
+        "Nov. 25, 2026, 10:01 a.m. ET</time>"
+    ) in html
+    assert (
+        'datetime="2026-11-25T15:20:00+0000" title="Nov. 25, 2026, 10:20 a.m. ET">'
+        "Nov. 25, 2026, 10:20 a.m. ET</time>"
+    ) in html
 
 
 def test_export_uses_the_story_timezone(editor):
@@ -140,7 +149,7 @@ def test_export_keeps_an_attributed_quote_as_a_figure_with_its_source(editor):
 
 def test_export_notes_retraction_without_the_withdrawn_text(html):
     assert "This update was retracted</strong> at" in html
-    assert f"10:45 a.m. ET</time>: {RETRACTION_REASON}" in html
+    assert f"Nov. 25, 2026, 10:45 a.m. ET</time>: {RETRACTION_REASON}" in html
     assert RETRACTED_BODY not in html
 
 
@@ -149,7 +158,9 @@ def test_export_lists_corrections_and_marks_the_edited_update(html):
     assert '<a href="#update-1">UPDATE 1</a>' in html
     assert CORRECTION_NOTE in html
     assert "investigating elevated errors" in html
-    assert 'Updated <time datetime="2026-11-25T15:30:00+0000">10:30 a.m. ET</time>' in html
+    assert (
+        'Updated <time datetime="2026-11-25T15:30:00+0000">Nov. 25, 2026, 10:30 a.m. ET</time>'
+    ) in html
 
 
 def test_export_never_contains_drafts(html, timeline):

@@ -181,6 +181,19 @@ class MakeRun:
                 self.process.wait()
 
 
+def worker_processes(checkout: Path) -> list[str]:
+    """The task workers running from this checkout (by their working directory)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"db_worker" in command and (proc / "cwd").resolve() == checkout.resolve():
+                found.append(proc.name)
+        except OSError:
+            continue
+    return found
+
+
 def banner(lines: list[str]) -> str:
     """The lines make run ended with, from "The Live Desk is running"; nothing came after."""
     start = max(i for i, line in enumerate(lines) if line.startswith("The Live Desk is running"))
@@ -223,8 +236,11 @@ def test_make_run_ends_with_where_to_sign_in_and_the_readme_commands_work(checko
         front = httpx.get(f"{root}/", timeout=10)
         assert front.status_code == 200
         assert 'href="/accounts/login/">Newsroom sign-in</a>' in front.text
+        assert "Started the task worker (manage.py db_worker) beside the server" in server.seen
+        assert worker_processes(checkout), "no db_worker runs beside the server"
     finally:
         server.stop()
+    assert not worker_processes(checkout), "the task worker outlived the server"
     assert (checkout / ".env").is_file()
 
     # The README's commands, typed as it shows them, with nothing exported.

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.timezone import now
 
-from incidents.live.events import HEADER_KIND, database_replay, render_header
+from incidents.live.events import database_replay, render_regions
 from incidents.models import Story, Update
 from incidents.rendering import first_sentence
 
@@ -174,21 +174,21 @@ def test_an_unpinned_or_retracted_summary_is_gone(client, story, editor):
 # --- live: the header's event carries both --------------------------------------------------
 
 
-def test_the_header_event_carries_the_header_the_summary_and_the_key_events(story, editor):
+def test_the_live_regions_carry_the_header_the_summary_and_the_key_events(story, editor):
     story.publish_update("Cause found.", by=editor, key_event=True)
     story.publish_update("What we know.", by=editor, pinned=True)
     story.refresh_from_db()
 
-    html = render_header(story)
+    html = render_regions(story)
 
     assert html.index('id="story-header"') < html.index('id="story-summary"')
     assert html.index('id="story-summary"') < html.index('id="key-events"')
-    assert f'id="story-header" data-sequence="{story.sequence}"' in html
+    assert html.index('id="key-events"') < html.index('id="story-corrections"')
     assert listed_titles(key_events(html)) == ["Cause found."]
     assert "What we know." in html
 
 
-def test_each_change_of_an_update_comes_after_the_top_of_the_article_as_it_now_reads(story, editor):
+def test_the_newest_change_carries_the_key_events_as_they_now_read(story, editor):
     story.refresh_from_db()
     start = story.sequence
     update = story.publish_update("Cause found.", by=editor)
@@ -196,18 +196,14 @@ def test_each_change_of_an_update_comes_after_the_top_of_the_article_as_it_now_r
 
     _, events = database_replay(story.pk, start)
 
-    assert [(e.kind, e.sequence) for e in events] == [
-        (HEADER_KIND, start + 2),
-        ("edited", start + 2),
-    ]
+    assert [(e.kind, e.sequence) for e in events] == [("edited", start + 2)]
     assert listed_titles(key_events(events[0].html)) == ["Cause found."]
-    assert not events[0].frame.startswith(b"id:")  # its update's id is the one to resume from
-    assert events[1].frame.startswith(f"id: {start + 2}\n".encode())
 
     update.edit("Cause found.", by=editor, expected_revision=2, key_event=False)
     _, events = database_replay(story.pk, start + 2)
-    assert events[0].kind == HEADER_KIND
-    assert 'class="key-events"' not in events[0].html
+    assert '<div class="key-events-region" id="key-events" data-story-region></div>' in (
+        events[-1].html
+    )
 
 
 # --- a story of 5,000 updates ---------------------------------------------------------------
@@ -238,11 +234,11 @@ def huge_story(story, editor):
 
 def test_a_5000_update_storys_key_events_cost_one_query_of_the_rows_they_show(huge_story):
     with CaptureQueriesContext(connection) as queries:
-        html = render_header(huge_story)
+        html = render_regions(huge_story)
 
     assert listed_titles(key_events(html))[:2] == ["Update 5000.", "Update 4900."]
     assert "<summary>Show all key events (50)</summary>" in html
-    assert len(queries) <= 3  # the pinned update, the key events (and the bylines)
+    assert len(queries) <= 4  # the pinned update, the key events, corrections, bylines
     key_events_query = [
         q["sql"] for q in queries if "key_event" in q["sql"].partition(" WHERE ")[2]
     ]

@@ -35,7 +35,7 @@ def test_an_update_written_through_one_server_reaches_readers_of_another(servers
 
     assert response.status_code == 201, response.text
     for reader in [*readers, local_reader]:
-        event = reader.next_change(timeout=5)
+        event = reader.next_event(timeout=5)
         assert reader.status == 200
         assert (event.id, event.event) == (str(cursor + 1), "published")
         assert "Written through the <em>other</em> server." in event.data
@@ -52,9 +52,9 @@ def test_a_reader_of_another_server_replays_what_it_missed(servers, story, edito
         f"{reader_side.url}/stories/{story.slug}/events",
         headers={"Last-Event-ID": str(cursor)},
     ).start()
-    first, second = reader.next_change(), reader.next_change()
+    first, second = reader.next_event(), reader.next_event()
     story.publish_update("Live three", by=editor)
-    third = reader.next_change()
+    third = reader.next_event()
     reader.close()
 
     assert [first.id, second.id, third.id] == [str(cursor + n) for n in (1, 2, 3)]

@@ -28,11 +28,11 @@ def test_a_change_the_hub_cannot_render_is_logged_and_skipped(
     attempts = []
     render = live_events.render_change
 
-    def poisoned(change, story_):
+    def poisoned(change, story_, *rest):
         if change.update is not None and "POISON" in change.update.body:
             attempts.append(change.sequence)
             raise OverflowError("date value out of range")
-        return render(change, story_)
+        return render(change, story_, *rest)
 
     monkeypatch.setattr(live_events, "render_change", poisoned)
     poisoned_reader = asgi.open(events_url(story))

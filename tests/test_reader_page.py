@@ -7,6 +7,7 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from incidents.models import Byline, Story
@@ -50,12 +51,13 @@ def test_updates_are_labelled_and_timed_in_the_story_timezone(client, story, edi
         "Users report **errors**.", by=editor, timestamp=datetime(2026, 7, 26, 11, 40, tzinfo=ET)
     )
 
-    html = get_page(client, story)
+    with time_machine.travel(datetime(2026, 7, 26, 15, 0, tzinfo=ET), tick=False):
+        html = get_page(client, story)
 
     assert '<a class="update__label" href="#update-1">UPDATE 1</a>' in html
     assert (
-        '<time class="update__time" datetime="2026-07-26T15:40:00+0000">11:40 a.m. ET</time>'
-        in html
+        '<time class="update__time" datetime="2026-07-26T15:40:00+0000"'
+        ' title="July 26, 2026, 11:40 a.m. ET">11:40 a.m. ET</time>' in html
     )
     assert "<strong>errors</strong>" in html
 

@@ -75,6 +75,7 @@ def story_data(story: Story, *, time: TimeFormat, url: str | None) -> dict:
         "intro_html": story.intro_html,
         "state": story.state,
         "timezone": story.timezone,
+        "reading_order": story.reading_order,
         "tags": [tag.name for tag in story.tags.all()],
         "bylines": [{"name": b.name, "title": b.title} for b in story.bylines.all()],
         "created_at": time(story.created_at),

@@ -146,6 +146,9 @@ def story_fields() -> dict:
             "enum": sorted(n for n in timefmt.timezone_names() if timefmt.is_valid_timezone(n)),
             "examples": ["America/New_York"],
         },
+        "reading_order": text(
+            Story, "reading_order", description=Story._meta.get_field("reading_order").help_text
+        ),
         "tags": {
             "type": "array",
             "maxItems": Story.MAX_TAGS,
@@ -257,6 +260,9 @@ def story_summary_out() -> dict:
         "intro_html": {**STRING, "description": "The intro rendered and sanitized."},
         "state": out(Story, "state"),
         "timezone": {**STRING, "description": "IANA name; times on the page are shown in it."},
+        "reading_order": out(
+            Story, "reading_order", description=Story._meta.get_field("reading_order").help_text
+        ),
         "tags": {"type": "array", "items": STRING},
         "bylines": {
             "type": "array",

@@ -20,7 +20,8 @@ from incidents.models import Story
 # The JSON types of the fields a story takes, and the desk form field each one fills.
 STORY_FIELDS = {
     "headline": "text", "headline_suffix": "text", "dek": "text", "intro": "text",
-    "timezone": "text", "tags": "strings", "bylines": "people", "state": "text",
+    "timezone": "text", "reading_order": "text", "tags": "strings", "bylines": "people",
+    "state": "text",
 }  # fmt: skip
 FORM_NAMES = {"tags": "tags_text", "bylines": "bylines_text"}
 CREATE_FIELDS = {**STORY_FIELDS, "slug": "filled"}

@@ -9,13 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from incidents.live.events import (
-    Event,
-    changes_after,
-    header_or_none,
-    load_story,
-    render_events,
-)
+from incidents.live.events import Event, changes_after, load_story, regions_or_none, render_events
 from incidents.models import Change, Story
 
 logger = logging.getLogger(__name__)
@@ -28,7 +22,8 @@ class Batch:
     sequence: int  # the story's sequence: the hub has dealt with everything up to here
     events: list[Event] = field(default_factory=list)
     timezone: str = ""
-    # The header as it reads now: its "last updated" time moves with every change.
+    # The story's regions as they read now (events.render_regions): its header's "last
+    # updated" time moves with every change.
     header: str | None = None
     # The story stopped being public: every stream of it ends now.
     gone: bool = False
@@ -70,8 +65,8 @@ def load_batch(pk: int, after: int, sequence: int) -> Batch:
             # Withdrawn and perhaps public again within one look: streams opened before the
             # withdrawal must not receive what was published while readers could not see it.
             return Batch(story.sequence, gone=True)
-        header = header_or_none(story)
-        events = render_events(story, changes, header)
+        header = regions_or_none(story)
+        events = render_events(story, changes, header or "")
         return Batch(
             story.sequence, events, story.timezone, header, state=story.state, slug=story.slug
         )

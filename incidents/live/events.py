@@ -6,11 +6,11 @@ the story's header; a replay holds one event per subject, its newest, rendered f
 rows. So text that was since edited or retracted is never sent again, and the hub's memory
 (memory.py) and the database give a reconnecting reader the same bytes.
 
-The header's event carries the top of the article: the header, the summary (the pinned update)
-and the key events. A change of an update can move those on (a key event edited or retracted, a
-pin), so the update's event is preceded by the header as it reads after the change: an event of
-kind "header" under the same sequence, with no id of its own (a reader who loses the connection
-between the two resumes before both). Its subject is the header's, so a replay still holds one.
+Every change moves the story's header on (its "last updated" time), and an edit may add to the
+corrections log. So the newest event of each delivery and of each replay also carries the story's
+regions as they read now (`render_regions`: the partial `live-regions` of the article, each
+region an element with an id and `data-story-region`, which the page swaps in by id). A story
+event (story, ended, withdrawn) is those regions and nothing else.
 """
 
 import logging
@@ -21,7 +21,6 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from incidents.models import Change, Story
 
@@ -36,7 +35,6 @@ UPDATE_KINDS = {
     Change.Kind.PINNED,
 }
 HEADER = "story"  # the subject of story-wide changes
-HEADER_KIND = "header"  # the header sent along with an update's change
 SEQUENCE = re.compile(r"[0-9]{1,18}")
 
 
@@ -65,11 +63,16 @@ class Event:
     html: str
     frame: bytes
     subject: str = HEADER
-    companion: bool = False  # the header sent along with the update's change of this sequence
+    pinned: bool = False  # the update shows as pinned
+    # The update's own HTML, when `html` also carries the story's regions (the newest event).
+    bare: str | None = None
 
-    def with_html(self, html: str) -> "Event":
-        frame = encode_frame(self.sequence, self.kind, html, with_id=not self.companion)
-        return Event(self.sequence, self.kind, html, frame, self.subject, self.companion)
+    def without_regions(self) -> "Event":
+        """This event once a newer one carries the story's regions."""
+        if self.bare is None:
+            return self
+        frame = encode_frame(self.sequence, self.kind, self.bare)
+        return Event(self.sequence, self.kind, self.bare, frame, self.subject, self.pinned)
 
 
 def subject_of(change: Change) -> str:
@@ -78,13 +81,12 @@ def subject_of(change: Change) -> str:
     return HEADER
 
 
-def encode_frame(sequence: int, kind: str, html: str, *, with_id: bool = True) -> bytes:
+def encode_frame(sequence: int, kind: str, html: str) -> bytes:
     # SSE ends a field at any of CR, LF or CRLF, so each line of the HTML gets its own `data:`;
     # the browser joins them back with LF.
     lines = LINE_BREAK.split(html.strip())
     data = "".join(f"data: {line}\n" for line in lines)
-    id_line = f"id: {sequence}\n" if with_id else ""
-    return f"{id_line}event: {kind}\n{data}\n".encode()
+    return f"id: {sequence}\nevent: {kind}\n{data}\n".encode()
 
 
 def reset_frame(sequence: int) -> bytes:
@@ -93,22 +95,16 @@ def reset_frame(sequence: int) -> bytes:
     return f"id: {sequence}\nevent: reset\ndata: {sequence}\n\n".encode()
 
 
-def render_change(change: Change, story: Story) -> str:
-    """The HTML a reader's page swaps in for one change: the update partial, or the header."""
+def render_change(change: Change, story: Story, regions: str) -> str:
+    """The HTML a reader's page swaps in for one change: the update partial, or the story's
+    regions."""
     if change.kind in UPDATE_KINDS and change.update is not None:
         update = change.update
         update.story = story  # the partial reads the story's timezone
         return render_to_string("incidents/update.html", {"update": update, "story": story})
-    return render_header(story)
-
-
-# What the header's event carries: the regions at the top of the article that any change may
-# move on. The page swaps each by its id (static/js/live.js).
-HEADER_REGIONS = (
-    "incidents/story.html#story-header",
-    "incidents/story.html#story-summary",
-    "incidents/story.html#key-events",
-)
+    if not regions:
+        raise ValueError("the story's regions could not be rendered")
+    return regions
 
 
 def top_of_story(story: Story) -> dict:
@@ -117,20 +113,38 @@ def top_of_story(story: Story) -> dict:
     return {"pinned": pinned, "key_events": key_events}
 
 
-def render_header(story: Story) -> str:
-    context = {"story": story, **top_of_story(story)}
-    # Our own templates' output, each part escaped where it should be.
-    return mark_safe("".join(render_to_string(name, context) for name in HEADER_REGIONS))  # noqa: S308
+def render_regions(story: Story) -> str:
+    """The story's regions as they read now: its header, its summary (the pinned update), its
+    key events and its corrections log."""
+    context = {"story": story, "corrections": story.corrections(), **top_of_story(story)}
+    return render_to_string("incidents/story.html#live-regions", context)
 
 
-def render_events(story: Story, changes, header: str | None = None) -> list[Event]:
-    """One event per change, and the header (`header`, or rendered here) just before the last
-    update's event when no header event follows it. A change that cannot be rendered is logged
-    and skipped: one bad row must not hold up the rest of the story, nor any other story."""
+def regions_or_none(story: Story) -> str | None:
+    """The story's regions, or None (logged) when they cannot be rendered: the updates still go
+    out."""
+    try:
+        return render_regions(story)
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("live: cannot render the regions of story %r", story.slug)
+        return None
+
+
+def render_events(story: Story, changes, regions: str | None = None) -> list[Event]:
+    """One event per change, the newest also carrying the story's `regions` (rendered here when
+    not given). A change that cannot be rendered is logged and skipped: one bad row must not
+    hold up the rest of the story, nor any other story."""
+    changes = list(changes)
+    if not changes:
+        return []
+    if regions is None:
+        regions = regions_or_none(story) or ""
     events = []
     for change in changes:
         try:
-            html = render_change(change, story)
+            html = render_change(change, story, regions)
         except DatabaseError:
             raise
         except Exception:
@@ -142,30 +156,16 @@ def render_events(story: Story, changes, header: str | None = None) -> list[Even
             )
             continue
         frame = encode_frame(change.sequence, change.kind, html)
-        events.append(Event(change.sequence, change.kind, html, frame, subject_of(change)))
-    if events and events[-1].subject != HEADER:
-        header = header if header is not None else header_or_none(story)
-        if header is not None:
-            last = events[-1].sequence
-            frame = encode_frame(last, HEADER_KIND, header, with_id=False)
-            events.insert(-1, Event(last, HEADER_KIND, header, frame, HEADER, companion=True))
+        pinned = bool(change.update and change.update.pinned and change.kind in UPDATE_KINDS)
+        events.append(Event(change.sequence, change.kind, html, frame, subject_of(change), pinned))
+    if events and regions and events[-1].subject != HEADER:
+        newest = events[-1]
+        html = format_html("{}\n{}", newest.html, regions)  # both our own templates' output
+        frame = encode_frame(newest.sequence, newest.kind, html)
+        events[-1] = Event(
+            newest.sequence, newest.kind, html, frame, newest.subject, newest.pinned, newest.html
+        )
     return events
-
-
-def header_or_none(story: Story) -> str | None:
-    try:
-        return render_header(story)
-    except DatabaseError:
-        raise
-    except Exception:
-        logger.exception("live: cannot render the header of story %r", story.slug)
-        return None
-
-
-def one_per_subject(events: list[Event]) -> list[Event]:
-    """The newest event of each subject, in order (what the hub's memory keeps)."""
-    newest = {event.subject: event for event in events}
-    return [event for event in events if newest[event.subject] is event]
 
 
 def newest_per_subject(changes) -> list[Change]:
@@ -209,4 +209,4 @@ def database_replay(pk: int, after: int) -> tuple[Story, list[Event]] | None:
     if story is None or not story.is_public:
         return None
     changes = newest_per_subject(changes_after(story, after)) if after < story.sequence else []
-    return story, one_per_subject(render_events(story, changes))
+    return story, render_events(story, changes)

@@ -17,11 +17,13 @@ class StoryHead:
     pk: int
     sequence: int
     state: str
+    timezone: str = "UTC"  # what the reader's page needs to know which day it is there
 
 
 def find_public_story(slug: str) -> StoryHead | None:
     """The head of the public story `slug`, read from the database."""
-    row = Story.objects.public().filter(slug=slug).values_list("pk", "sequence", "state").first()
+    fields = ("pk", "sequence", "state", "timezone")
+    row = Story.objects.public().filter(slug=slug).values_list(*fields).first()
     return StoryHead(*row) if row else None
 
 

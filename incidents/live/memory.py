@@ -2,7 +2,8 @@
 
 from collections import OrderedDict
 
-from incidents.live.events import HEADER, Event
+from incidents import timefmt
+from incidents.live.events import HEADER, Event, encode_frame
 
 
 class ReplayMemory:
@@ -11,8 +12,6 @@ class ReplayMemory:
     retracted, and equals the database's replay byte for byte (events.database_replay).
 
     `after(cursor)` is complete for every cursor from `floor` up to the newest sequence added.
-    Events are kept by (sequence, place): the header sent along with an update's change shares
-    that change's sequence and goes just before it (events.py).
     """
 
     def __init__(self, floor: int, limit: int):
@@ -20,14 +19,18 @@ class ReplayMemory:
         self.limit = limit
         self.newest = floor
         self.timezone: str | None = None  # what the events' times were rendered in
-        self._events: OrderedDict[tuple[int, int], Event] = OrderedDict()
-        self._key_of: dict[str, tuple[int, int]] = {}
+        # The day (in that zone) they were rendered on: an update's time shows its date unless
+        # it is from that day, so what was rendered yesterday is not replayed today.
+        self.day = None
+        self._events: OrderedDict[int, Event] = OrderedDict()
+        self._sequence_of: dict[str, int] = {}
 
     def covers(self, cursor: int) -> bool:
-        return self.floor <= cursor <= self.newest
+        current = self.day is None or self.day == timefmt.today(self.timezone or "UTC")
+        return current and self.floor <= cursor <= self.newest
 
     def after(self, cursor: int) -> list[Event]:
-        return [event for (sequence, _), event in self._events.items() if sequence > cursor]
+        return [event for sequence, event in self._events.items() if sequence > cursor]
 
     def restart(self, floor: int) -> None:
         """Forget everything up to `floor` (events rendered under rules that no longer hold)."""
@@ -44,27 +47,44 @@ class ReplayMemory:
             # Every update shows its time in the story's timezone: what was rendered before the
             # change no longer matches the database.
             self.restart(self.newest)
+        day = timefmt.today(timezone or "UTC")
+        if self.day is not None and day != self.day:
+            self.restart(self.newest)  # rendered on another day: dates now show differently
         self.timezone = timezone
+        self.day = day
+        pinned = {event.subject for event in events if event.pinned}
+        if pinned:
+            # Pinning one update unpins the other in the same change, without a change of its
+            # own: what was rendered of it (pinned) no longer matches the database.
+            stale = [
+                e.sequence for e in self._events.values() if e.pinned and e.subject not in pinned
+            ]
+            self.restart(max(stale, default=0))
+        if self._events and any(event.sequence > self.newest for event in events):
+            # Only the newest event carries the story's regions, as the database's replay has it.
+            last = next(reversed(self._events))
+            self._events[last] = self._events[last].without_regions()
         added = []
-        start = self.newest
         for event in events:
-            if event.sequence <= start:
+            if event.sequence <= self.newest:
                 continue
             added.append(event)
-            replaced = self._key_of.get(event.subject)
+            replaced = self._sequence_of.get(event.subject)
             if replaced is not None:
                 del self._events[replaced]
-            key = _key(event)
-            self._events[key] = event
-            self._key_of[event.subject] = key
+            self._events[event.sequence] = event
+            self._sequence_of[event.subject] = event.sequence
             self.newest = event.sequence
         self.newest = max(self.newest, newest)
         self.floor = max(self.floor, self.newest - self.limit)
         self._trim()
-        if header is not None and HEADER in self._key_of:
+        if header is not None and HEADER in self._sequence_of:
             # A replay shows the header as it reads now (its "last updated" time has moved).
-            key = self._key_of[HEADER]
-            self._events[key] = self._events[key].with_html(header)
+            sequence = self._sequence_of[HEADER]
+            kind = self._events[sequence].kind
+            self._events[sequence] = Event(
+                sequence, kind, header, encode_frame(sequence, kind, header), HEADER
+            )
         return added
 
     def backfill(self, events: list[Event], floor: int, sequence: int, timezone: str) -> bool:
@@ -81,22 +101,18 @@ class ReplayMemory:
         older = [
             event
             for event in events
-            if floor < event.sequence <= self.floor and event.subject not in self._key_of
+            if floor < event.sequence <= self.floor and event.subject not in self._sequence_of
         ]
-        self._events = OrderedDict([*((_key(e), e) for e in older), *self._events.items()])
-        self._key_of.update((event.subject, _key(event)) for event in older)
+        self._events = OrderedDict([*((e.sequence, e) for e in older), *self._events.items()])
+        self._sequence_of.update((event.subject, event.sequence) for event in older)
         self.floor = floor
         self.timezone = timezone
         return True
 
     def _trim(self) -> None:
         while self._events:
-            key, event = next(iter(self._events.items()))
-            if key[0] > self.floor:
+            sequence, event = next(iter(self._events.items()))
+            if sequence > self.floor:
                 break
-            del self._events[key]
-            del self._key_of[event.subject]
-
-
-def _key(event: Event) -> tuple[int, int]:
-    return (event.sequence, 0 if event.companion else 1)
+            del self._events[sequence]
+            del self._sequence_of[event.subject]

@@ -14,6 +14,7 @@ from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseStopPolling
 
+from incidents import timefmt
 from incidents.live.events import database_replay, parse_cursor, render_batch, replay_start
 from incidents.live.heads import (
     StoryHead,
@@ -86,7 +87,9 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
     elif start >= head.sequence:
         body = render_batch(head.sequence, head.state, [])
     else:
-        key = f"live-poll:{head.pk}:{head.sequence}:{head.state}:{start}"
+        # Update times show their date unless from today in the story's zone: keyed on the day.
+        day = timefmt.today(head.timezone)
+        key = f"live-poll:{head.pk}:{head.sequence}:{head.state}:{start}:{day}"
         body = cache.get(key)
         if body is None:
             body, head = changes_since(head, start)

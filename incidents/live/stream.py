@@ -80,7 +80,7 @@ async def _stream(hub: Hub, head: StoryHead, slug: str, cursor: int):
             return  # the story is no longer public
         last = cursor
         for event in replay:
-            last = _sent(event, last)
+            last = event.sequence
             yield event.frame
         ended = [event.kind == Change.Kind.ENDED for event in replay if event.subject == HEADER]
         if (ended and ended[-1]) or head.state == Story.State.ENDED:
@@ -97,15 +97,9 @@ async def _stream(hub: Hub, head: StoryHead, slug: str, cursor: int):
                 return
             if event.sequence <= last:
                 continue  # already sent in the replay
-            last = _sent(event, last)
+            last = event.sequence
             yield event.frame
             if event.kind == Change.Kind.ENDED:
                 return
     finally:
         hub.unsubscribe(subscription)
-
-
-def _sent(event, last: int) -> int:
-    """The last sequence sent once `event` is: a header sent along with an update's change
-    shares its sequence and goes first, so it does not count until the update is sent."""
-    return last if event.companion else event.sequence

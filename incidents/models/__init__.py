@@ -32,8 +32,11 @@ from incidents.models.validators import (
     validate_timezone,
     validate_update_body,
 )
+from incidents.models.webhook import Webhook, WebhookDelivery
 
 __all__ = [
+    "Webhook",
+    "WebhookDelivery",
     "EARLIEST_TIMESTAMP",
     "EDITORS_GROUP",
     "EDITORS_ONLY",

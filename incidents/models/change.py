@@ -8,9 +8,10 @@ from incidents.models.people import person_name, who_acted
 
 NOTIFY_CHANNEL = "liveblog_changes"
 
-# Sent in the process that records a change (arguments: `pk`, `slug`), so that what this process
-# remembers of the story's head is dropped at once. A head read again before the commit is kept
-# at most `LIVE_POLL_HEAD_SECONDS`, which is also how late other processes may notice.
+# Sent in the process that records a change (arguments: `pk`, `slug`, `sequence`), so that what
+# this process remembers of the story's head is dropped at once, and its webhooks are queued. A
+# head read again before the commit is kept at most `LIVE_POLL_HEAD_SECONDS`, which is also how
+# late other processes may notice.
 story_changed = Signal()
 
 

@@ -42,8 +42,12 @@ class Story(RendersMarkdown):
         LIVE = "live", "Live"
         ENDED = "ended", "Ended"
 
-    # What readers see at the top of the story; the desk and the API change these fields only.
-    DETAILS = ("headline", "headline_suffix", "dek", "intro", "timezone")
+    class ReadingOrder(models.TextChoices):
+        OLDEST = "oldest", "Oldest first"
+        NEWEST = "newest", "Newest first"
+
+    # What readers see of the story itself; the desk and the API change these fields only.
+    DETAILS = ("headline", "headline_suffix", "dek", "intro", "timezone", "reading_order")
     MAX_TAGS = 20
     MAX_BYLINES = 10
     KEY_EVENTS_SHOWN = 10  # the newest key events listed; the rest behind "Show all key events"
@@ -65,6 +69,12 @@ class Story(RendersMarkdown):
     )
     timezone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_timezone]
+    )
+    reading_order = models.CharField(
+        max_length=6,
+        choices=ReadingOrder.choices,
+        default=ReadingOrder.OLDEST,
+        help_text="The order readers get the updates in, unless they choose their own.",
     )
     state = models.CharField(max_length=8, choices=State.choices, default=State.DRAFT)
     tags = models.ManyToManyField(Tag, blank=True, related_name="stories")
@@ -98,6 +108,11 @@ class Story(RendersMarkdown):
     @property
     def is_live(self) -> bool:
         return self.state == self.State.LIVE
+
+    @property
+    def newest_first(self) -> bool:
+        """Whether readers get the newest update first unless they choose their own order."""
+        return self.reading_order == self.ReadingOrder.NEWEST
 
     @property
     def is_public(self) -> bool:
@@ -167,7 +182,7 @@ class Story(RendersMarkdown):
                 cursor.execute(
                     "SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, f"{self.pk}:{self.sequence}"]
                 )
-        story_changed.send(sender=Story, pk=self.pk, slug=self.slug)
+        story_changed.send(sender=Story, pk=self.pk, slug=self.slug, sequence=self.sequence)
         return change
 
     def log_outside_edit(self, update=None, *, by=None) -> None:

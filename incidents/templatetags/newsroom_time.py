@@ -31,3 +31,21 @@ def ap_date(moment, tz_name):
 @register.filter
 def ap_datetime(moment, tz_name):
     return timefmt.ap_datetime(moment, tz_name) if isinstance(moment, datetime) else ""
+
+
+@register.filter
+def ap_when(moment, tz_name):
+    """An update's time: with its date unless it is from today in the story's zone."""
+    return timefmt.ap_when(moment, tz_name) if isinstance(moment, datetime) else ""
+
+
+@register.filter
+def ap_day_iso(moment, tz_name):
+    """The day the moment belongs to in the story's zone, e.g. 2026-11-25 (for scripts)."""
+    return timefmt.ap_day(moment, tz_name).isoformat() if isinstance(moment, datetime) else ""
+
+
+@register.filter
+def day_heading(moment, tz_name):
+    """The timeline's heading for the moment's day: "Wednesday, Nov. 25"."""
+    return timefmt.day_heading(moment, tz_name) if isinstance(moment, datetime) else ""

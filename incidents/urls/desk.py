@@ -7,6 +7,7 @@ from incidents.views import (
     desk_story,
     desk_suggestions,
     desk_updates,
+    desk_webhooks,
 )
 
 app_name = "desk"
@@ -19,6 +20,8 @@ suggestion = f"{story}suggestions/<int:pk>/"
 urlpatterns = [
     path("", desk.dashboard, name="dashboard"),
     path("stories/new/", desk.create_story, name="create_story"),
+    path("webhooks/", desk_webhooks.webhooks, name="webhooks"),
+    path("webhooks/<int:pk>/remove/", desk_webhooks.remove_webhook, name="remove_webhook"),
     path(story, desk.story, name="story"),
     path(f"{story}timeline/", desk.timeline, name="timeline"),
     path(f"{story}changes/", desk.changes, name="changes"),

@@ -70,7 +70,7 @@ def details(request: HttpRequest, slug: str):
     elif form.is_valid() and _save_details(request, story, form):
         notice = "Story details saved."
         return _header_answer(request, story, notice, header_notice=notice)
-    if "headline" in form.fields or not form.fields:
+    if set(form.fields) != {"headline_suffix"}:
         return _header_answer(request, story, status=400, form=form)
     # The suffix alone was sent: its errors go by its own box, the full form stays intact.
     errors = [*form.errors.get("headline_suffix", []), *form.non_field_errors()]

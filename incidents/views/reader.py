@@ -10,6 +10,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from incidents import timefmt
 from incidents.caching import (
     cacheable_for_readers,
     conditional,
@@ -48,20 +49,34 @@ def front(request: HttpRequest):
 async def story(request: HttpRequest, slug: str):
     """An anonymous reader's article comes from this process's memory of it while the story
     stands (incidents/caching.py), on the event loop; anyone else's is rendered in a thread."""
-    newest_first = request.GET.get("order") == "newest"
+    order = requested_order(request)
     if surely_anonymous(request):
         head = cached_story_head(slug) or await in_own_thread(public_story_head, slug)
         if head is None:
             raise Http404("No such story.")
-        key = (head.pk, newest_first)
-        page = remembered_page(request, key, (head.sequence, head.state))
+        key = (head.pk, order)
+        page = remembered_page(request, key, page_version(head))
         if page is not None:
             return page
-    return await in_own_thread(render_story, request, slug, newest_first)
+    return await in_own_thread(render_story, request, slug, order)
 
 
-def render_story(request: HttpRequest, slug: str, newest_first: bool):
+def requested_order(request: HttpRequest) -> str | None:
+    """The reader's own choice of order (?order=oldest|newest), or None: the story's."""
+    order = request.GET.get("order")
+    return order if order in Story.ReadingOrder.values else None
+
+
+def page_version(story) -> tuple:
+    """What an anonymous reader's page depends on: the story's log, its state, and today's date
+    in its zone (update times show their date unless they are from today). A story or its head."""
+    return (story.sequence, story.state, timefmt.today(story.timezone))
+
+
+def render_story(request: HttpRequest, slug: str, order: str | None):
     story = get_object_or_404(Story.objects.public().prefetch_related("bylines", "tags"), slug=slug)
+    newest_first = story.newest_first if order is None else order == Story.ReadingOrder.NEWEST
+    version = page_version(story)  # before rendering: a page drawn across midnight is not kept
     address = request.build_absolute_uri(story.get_absolute_url())
     context = {
         "story": story,
@@ -70,7 +85,7 @@ def render_story(request: HttpRequest, slug: str, newest_first: bool):
         "json_ld": live_json_ld(story, address, request.build_absolute_uri),
     }
     response = for_readers(request, render(request, "incidents/story.html", context))
-    remember_page((story.pk, newest_first), (story.sequence, story.state), response)
+    remember_page((story.pk, order), version, response)
     return conditional(request, response)
 
 
@@ -82,7 +97,8 @@ def logged_regions(story: Story, newest_first: bool) -> dict[str, str]:
     each of those moves `story.sequence` (and `last_updated_at`) on. So a rendering made when the
     story had that sequence is exactly what a fresh one gives, for as long as the sequence stands:
     a new update, an edit, a retraction, a pin or a new timezone moves it on, and the next reader
-    gets a fresh rendering. A hit costs one cache read: no query for the updates, no template.
+    gets a fresh rendering. So does a new day in the story's zone: update times show their date
+    unless they are from today. A hit costs one cache read: no query for the updates, no template.
 
     One cache entry per story and order, overwritten when the story moves on, so a long story
     that changes often does not leave a trail of old renderings in memory. The key of the
@@ -90,14 +106,15 @@ def logged_regions(story: Story, newest_first: bool) -> dict[str, str]:
     seen at once even with a cache shared by all processes (Redis)."""
     order = "newest" if newest_first else "oldest"
     key = f"reader:logged-regions:{story.pk}:{order}"
-    version = (story.sequence, story.last_updated_at.isoformat(), _templates_version())
+    day = timefmt.today(story.timezone)  # update times show their date unless from today
+    version = (story.sequence, story.last_updated_at.isoformat(), day, _templates_version())
     cached = cache.get(key)
     if cached is not None and cached[0] == version:
         # Our own template output.
         return {name: mark_safe(html) for name, html in cached[1].items()}  # noqa: S308
     context = {
         "story": story,
-        "updates": story.timeline(newest_first=newest_first),
+        "updates": timefmt.mark_new_days(story.timeline(newest_first=newest_first), story.timezone),
         "newest_first": newest_first,
         "corrections": story.corrections(),
         **top_of_story(story),

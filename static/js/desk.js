@@ -174,6 +174,22 @@
       if (source && source.value && !slug.value) slug.value = slugify(source.value);
     });
   }
+  // Publish follows the story's state as the desk last heard it (#desk-changes, redrawn by the
+  // desk's poll and with every answer about the story header): disabled, with the notice, from
+  // the moment coverage ends, here or in another editor's tab; back when it is reopened. The
+  // server refuses a publish after the end whatever this page shows.
+  function reflectState() {
+    var marker = document.getElementById("desk-changes");
+    var compose = document.getElementById("compose");
+    if (!marker || !compose) return;
+    var ended = marker.getAttribute("data-story-state") === "ended";
+    compose.querySelectorAll("[data-publish]").forEach(function (button) {
+      if (button.disabled !== ended) button.disabled = ended;
+    });
+    var note = compose.querySelector("[data-ended-note]");
+    if (note && note.hidden === ended) note.hidden = !ended;
+  }
+
   // "Add a social post": the card's fields become a ```post block (incidents/social_cards.py)
   // put into the update's text where the cursor is; the preview then shows the card.
   function cardField(box, name) {
@@ -218,8 +234,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setUp(document);
+    reflectState();
   });
   document.addEventListener("htmx:load", function (event) {
     setUp(event.detail.elt);
+    reflectState();
   });
+  document.addEventListener("htmx:afterSettle", reflectState);
 })();

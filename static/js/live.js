@@ -9,14 +9,17 @@
 // ignored, so a reconnect (EventSource's own, with Last-Event-ID, or ours, with ?cursor=) or a
 // switch to polling applies each change exactly once, in order.
 //
-// The top of the article (header, summary, key events) comes in the header's events, kind
-// "story" (or "ended", "withdrawn") for a change of the story itself, and kind "header" just
-// before an update's change that may have moved it on. Each region is swapped by its id; the
-// header's data-sequence says how recent it is, so an older one never replaces a newer one.
-//
 // A reader the server cannot replay (a cursor it does not know, or one too far behind) gets a
 // "reset": the page fetches its article again and swaps in the fresh timeline and header, then
 // follows from there, without reloading the page.
+//
+// The newest event of each delivery also carries the story's regions (its header, its corrections
+// log): every element in it with an id and data-story-region replaces the page's element of that
+// id. So the "last updated" time, the corrections and "Coverage ended at" stay current.
+//
+// While the story is live, each update's time reads "12 min ago", kept current by one timer that
+// writes only the texts that changed; the absolute time stays in its title and datetime. A day
+// heading goes wherever the day changes between two updates, as the server draws them.
 //
 // The article's data-connection says how the page is following the story: "stream",
 // "polling", "resetting" or "closed".
@@ -27,19 +30,18 @@
   var timeline = document.getElementById("timeline");
   if (!article || !timeline) return;
 
-  var KINDS = ["published", "edited", "retracted", "pinned", "story", "ended", "withdrawn", "header"];
-  var TOP_REGIONS = ["story-header", "story-summary", "key-events"];
+  var KINDS = ["published", "edited", "retracted", "pinned", "story", "ended", "withdrawn"];
   var MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."];
   var MAX_FAILURES = 4; // failed connections in a row before polling instead
   var SSE_RETRY_MS = 120000; // while polling after failures, try the stream again this often
   var TIMES_KEY = "liveblog.times";
+  var RELATIVE_TICK_MS = 30000; // how often relative times ("12 min ago") are brought up to date
 
   var order = timeline.getAttribute("data-order") === "newest" ? "newest" : "oldest";
   var newButton = document.querySelector("[data-new-updates]");
   var announcer = document.querySelector("[data-live-announcer]");
   var timeToggle = document.querySelector("[data-time-toggle]");
   var lastSequence = parseInt(article.getAttribute("data-sequence"), 10) || 0;
-  var headerSequence = lastSequence; // how recent the top of the article is
   var pending = []; // new updates waiting behind the "N new updates" button
   var unseenWhileHidden = 0;
   var stopped = article.getAttribute("data-state") !== "live";
@@ -52,21 +54,19 @@
   var announceTimer = null;
   var resetting = false;
   var resetsInARow = 0; // a page cached somewhere may still be too old: back off
+  var relativeTimes = !stopped; // "12 min ago" while the story is live
 
   // --- applying a change ---------------------------------------------------------------
 
   function apply(kind, sequence, html) {
-    if (kind === "header") {
-      // No id of its own (it shares the next update's): its data-sequence says how recent it is.
-      replaceHeader(html, false);
-      return;
-    }
     if (!(sequence > lastSequence)) return;
     lastSequence = sequence;
     resetsInARow = 0;
     article.setAttribute("data-sequence", String(sequence));
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    replaceRegions(template.content);
     if (kind === "story" || kind === "ended" || kind === "withdrawn") {
-      replaceHeader(html, true);
       if (kind === "ended") {
         article.setAttribute("data-state", "ended");
         say("Live coverage has ended.");
@@ -74,7 +74,7 @@
       }
       return;
     }
-    var update = parseUpdate(html);
+    var update = template.content.querySelector("article.update");
     if (!update) return;
     showTimes(update);
     var waiting = indexOfPending(update.id);
@@ -110,31 +110,17 @@
     refreshTitle();
   }
 
-  function parseUpdate(html) {
-    var template = document.createElement("template");
-    template.innerHTML = html;
-    return template.content.querySelector("article.update");
-  }
-
-  function replaceHeader(html, always) {
-    var template = document.createElement("template");
-    template.innerHTML = html;
-    var header = template.content.querySelector("#story-header");
-    var sequence = header ? parseInt(header.getAttribute("data-sequence"), 10) || 0 : 0;
-    if (!always && !(sequence > headerSequence)) return;
-    headerSequence = Math.max(headerSequence, sequence);
-    swapTopRegions(template.content);
-    refreshTitle();
-  }
-
-  function swapTopRegions(root) {
-    TOP_REGIONS.forEach(function (id) {
-      var fresh = root.querySelector("#" + id);
-      var current = document.getElementById(id);
-      if (!fresh || !current) return;
-      showTimes(fresh);
-      current.replaceWith(fresh);
+  // The story's regions (header, corrections log...) in `root` replace the page's, by id.
+  function replaceRegions(root) {
+    var regions = root.querySelectorAll("[data-story-region][id]");
+    if (!regions.length) return;
+    Array.prototype.forEach.call(regions, function (region) {
+      var current = document.getElementById(region.id);
+      if (!current || !current.hasAttribute("data-story-region")) return;
+      showTimes(region);
+      current.replaceWith(region);
     });
+    refreshTitle();
   }
 
   function indexOfPending(id) {
@@ -174,13 +160,43 @@
     if (update.parentNode) update.remove();
     var key = sortKey(update);
     var others = timeline.querySelectorAll(":scope > article.update");
-    for (var i = 0; i < others.length; i += 1) {
+    var placed = false;
+    for (var i = 0; i < others.length && !placed; i += 1) {
       if (comesBefore(key, sortKey(others[i]))) {
         timeline.insertBefore(update, others[i]);
-        return;
+        placed = true;
       }
     }
-    timeline.appendChild(update);
+    if (!placed) timeline.appendChild(update);
+    refreshDays();
+  }
+
+  // A heading wherever the day (in the story's zone) changes between two updates, as the server
+  // draws them. Touches only headings that are wrong.
+  function refreshDays() {
+    var previous = null;
+    timeline.querySelectorAll(":scope > .timeline__day").forEach(function (heading) {
+      var next = heading.nextElementSibling;
+      if (!next || !next.matches("article.update")) heading.remove();
+    });
+    timeline.querySelectorAll(":scope > article.update").forEach(function (update) {
+      var before = update.previousElementSibling;
+      var heading = before && before.classList.contains("timeline__day") ? before : null;
+      var day = update.getAttribute("data-day");
+      var wanted = previous !== null && day !== previous;
+      previous = day;
+      if (!wanted) {
+        if (heading) heading.remove();
+        return;
+      }
+      var text = update.getAttribute("data-day-label") || day;
+      if (!heading) {
+        heading = document.createElement("h2");
+        heading.className = "timeline__day";
+        timeline.insertBefore(heading, update);
+      }
+      if (heading.textContent !== text) heading.textContent = text;
+    });
   }
 
   // --- new updates wait while the reader is elsewhere on the page ----------------------
@@ -323,7 +339,7 @@
     });
   }
 
-  // --- a reset: the article fetched again, its timeline and top swapped in ---------------
+  // --- a reset: the article fetched again, its timeline and header swapped in ------------
 
   function reloadTimeline() {
     if (resetting) return;
@@ -352,9 +368,8 @@
         showTimes(freshTimeline);
         timeline.replaceWith(freshTimeline);
         timeline = freshTimeline;
-        swapTopRegions(fresh);
+        replaceRegions(fresh);
         lastSequence = parseInt(freshArticle.getAttribute("data-sequence"), 10) || 0;
-        headerSequence = lastSequence;
         article.setAttribute("data-sequence", String(lastSequence));
         article.setAttribute("data-state", freshArticle.getAttribute("data-state") || "live");
         refreshTitle();
@@ -374,6 +389,11 @@
 
   function stop() {
     stopped = true;
+    if (relativeTimes) {
+      relativeTimes = false; // coverage over: times read as the moments they were
+      showTimes(article);
+      pending.forEach(showTimes);
+    }
     article.setAttribute("data-connection", "closed");
     if (source) source.close();
     source = null;
@@ -419,19 +439,47 @@
       zone = "";
     }
     text = zone ? text + " " + zone : text;
-    if (/\d{4}/.test(storyText)) {
-      text = MONTHS[moment.getMonth()] + " " + moment.getDate() + ", " + moment.getFullYear() + ", " + text;
+    var dated = MONTHS.some(function (month) {
+      return storyText.indexOf(month + " ") === 0;
+    });
+    if (dated) {
+      var year = /\d{4}/.test(storyText) ? ", " + moment.getFullYear() : "";
+      text = MONTHS[moment.getMonth()] + " " + moment.getDate() + year + ", " + text;
     }
     return text;
   }
 
+  // "just now", "12 min ago", "2 hr ago"; null once a day has passed (the absolute time shows).
+  function relativeText(element) {
+    var time = parseTime(element.getAttribute("datetime"));
+    if (!time) return null;
+    var minutes = Math.floor((Date.now() - time) / 60000);
+    if (minutes < 1) return "just now";
+    if (minutes < 60) return minutes + " min ago";
+    if (minutes < 24 * 60) return Math.floor(minutes / 60) + " hr ago";
+    return null;
+  }
+
+  function showTime(element) {
+    if (!element.hasAttribute("data-story-text")) {
+      element.setAttribute("data-story-text", element.textContent);
+    }
+    var storyText = element.getAttribute("data-story-text");
+    var text = relativeTimes && element.classList.contains("update__time") ? relativeText(element) : null;
+    if (text === null) text = readerTimes ? readerText(element, storyText) : storyText;
+    if (element.textContent !== text) element.textContent = text; // no write when nothing changed
+  }
+
   function showTimes(root) {
-    root.querySelectorAll("time[datetime]").forEach(function (element) {
-      if (!element.hasAttribute("data-story-text")) {
-        element.setAttribute("data-story-text", element.textContent);
-      }
-      var storyText = element.getAttribute("data-story-text");
-      element.textContent = readerTimes ? readerText(element, storyText) : storyText;
+    root.querySelectorAll("time[datetime]").forEach(showTime);
+  }
+
+  // One timer for every relative time on the page; it writes only the texts that changed.
+  function tickRelativeTimes() {
+    if (!relativeTimes) return;
+    timeline.querySelectorAll("time.update__time").forEach(showTime);
+    pending.forEach(function (update) {
+      update.querySelectorAll("time.update__time").forEach(showTime);
     });
   }
 
@@ -484,5 +532,6 @@
 
   showTimes(article);
   refreshToggle();
+  if (relativeTimes) setInterval(tickRelativeTimes, RELATIVE_TICK_MS);
   connect();
 })();

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import uvicorn
 from django.core.management.base import BaseCommand
 from django.db import connections
@@ -20,15 +23,18 @@ class DemoServer(uvicorn.Server):
 
 class Command(BaseCommand):
     help = (
-        "`make run`: load the demo (safe to rerun), serve it with uvicorn, and print where to "
-        "sign in, and as whom, once the server answers."
+        "`make run`: load the demo (safe to rerun), serve it with uvicorn beside one task worker "
+        "(webhooks), and print where to sign in, and as whom, once the server answers."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--no-worker", action="store_true", help="serve without the task worker"
+        )
 
-    def handle(self, *args, host, port, **options):
+    def handle(self, *args, host, port, no_worker=False, **options):
         editor, password = ensure_demo_editor()
         for story in load_demo_stories(editor):
             self.stdout.write(f"Loaded the demo story {story.get_absolute_url()}")
@@ -41,7 +47,30 @@ class Command(BaseCommand):
             config,
             announce=lambda: self.announce(f"http://{address}:{port}", editor.username, password),
         )
-        server.run()
+        worker = None if no_worker else self.start_worker()
+        try:
+            server.run()
+        finally:
+            if worker is not None:
+                self.stop_worker(worker)
+
+    def start_worker(self) -> subprocess.Popen:
+        """One `db_worker` beside the server (the queue lives in the database), for webhooks."""
+        # Quiet, so the server's last lines stay where to sign in; a task that fails says so on
+        # the desk's webhooks page, and a crash still shows its traceback.
+        command = [
+            *(sys.executable, "-m", "django", "db_worker", "--queue-name", "*"),
+            *("--verbosity", "0", "--no-reload"),
+        ]
+        self.stdout.write("Started the task worker (manage.py db_worker) beside the server")
+        return subprocess.Popen(command)  # noqa: S603 - our own interpreter and command
+
+    def stop_worker(self, worker: subprocess.Popen) -> None:
+        worker.terminate()  # it finishes the task in hand, then stops
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
     def announce(self, root: str, username: str, password: str | None) -> None:
         lines = [
