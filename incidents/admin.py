@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 
 from incidents.models import (
     ApiToken,
@@ -6,6 +7,7 @@ from incidents.models import (
     Change,
     Contributor,
     CorrectionSuggestion,
+    Picture,
     Revision,
     Story,
     Tag,
@@ -99,3 +101,30 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["hint", "user", "name", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["hint", "key_hash", "created_at", "last_used_at"]
     raw_id_fields = ["user"]
+
+
+@admin.register(Picture)
+class PictureAdmin(admin.ModelAdmin):
+    """Pictures change through the desk and the API (each change a revision); here an editor
+    can only look, and purge one on a legal takedown."""
+
+    list_display = ["pk", "story", "update", "alt", "uploaded_by", "uploaded_at", "purged_at"]
+    list_filter = ["purged_at"]
+    readonly_fields = [f.name for f in Picture._meta.fields]
+    actions = ["purge"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Purge (legal takedown): delete every file, remove from pages")
+    def purge(self, request, queryset):
+        try:
+            for picture in queryset.select_related("story"):
+                picture.purge(by=request.user)
+        except PermissionDenied as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return
+        self.message_user(request, f"Purged {queryset.count()} picture(s).", messages.SUCCESS)

@@ -29,6 +29,13 @@ from django.utils.timezone import now
 
 from incidents import timefmt
 from incidents.api.representation import story_data, update_data, utc_time
+from incidents.export_pictures import (
+    embed_pictures,
+    image_object,
+    markdown_figure,
+    media_address,
+    picture_path,
+)
 from incidents.models import Story, Update
 
 # Its own stylesheet, not site.css: see the note at the top of static/css/export.css.
@@ -113,10 +120,14 @@ def _person(byline: dict) -> dict:
     return person
 
 
-def json_ld(story: Story, updates: list[Update], address: str, update_url=None) -> dict:
+def json_ld(
+    story: Story, updates: list[Update], address: str, update_url=None, media_url=None
+) -> dict:
     """schema.org LiveBlogPosting with each update as a BlogPosting in liveBlogUpdate.
-    `update_url(update)` gives an update's address (the export's default: its anchor)."""
+    `update_url(update)` gives an update's address (the export's default: its anchor), and
+    `media_url(url)` a picture's (listed only where it is absolute)."""
     update_url = update_url or (lambda update: _permalink(address, update))
+    media_url = media_url or media_address()
     data = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
@@ -146,16 +157,17 @@ def json_ld(story: Story, updates: list[Update], address: str, update_url=None) 
             headline = f"UPDATE {update.number}"
             body = plain_text(update.body_html)
             modified = update.edited_at or update.published_at
-        data["liveBlogUpdate"].append(
-            {
-                "@type": "BlogPosting",
-                "headline": headline,
-                "url": update_url(update),
-                "datePublished": _iso_seconds(update.timestamp),
-                "dateModified": _iso_seconds(modified or update.timestamp),
-                "articleBody": body,
-            }
-        )
+        posting = {
+            "@type": "BlogPosting",
+            "headline": headline,
+            "url": update_url(update),
+            "datePublished": _iso_seconds(update.timestamp),
+            "dateModified": _iso_seconds(modified or update.timestamp),
+            "articleBody": body,
+        }
+        if not update.is_retracted and update.picture_data:
+            posting["image"] = [image_object(f, media_url) for f in update.figures]
+        data["liveBlogUpdate"].append(posting)
     return data
 
 
@@ -168,7 +180,9 @@ def live_json_ld(story: Story, address: str, absolute) -> SafeString:
             :LIVE_JSON_LD_UPDATES
         ]
     )
-    data = json_ld(story, newest, address, lambda update: absolute(update.get_absolute_url()))
+    data = json_ld(
+        story, newest, address, lambda update: absolute(update.get_absolute_url()), absolute
+    )
     return json_for_script(data)
 
 
@@ -180,6 +194,7 @@ def json_for_script(data) -> SafeString:
 
 def export_html(story: Story, *, base_url: str = "", exported_at: datetime | None = None) -> str:
     updates = exported_updates(story)
+    embed_pictures(updates)
     address = story_url(story, base_url)
     return render_to_string(
         "incidents/export/story.html",
@@ -196,7 +211,9 @@ def export_html(story: Story, *, base_url: str = "", exported_at: datetime | Non
             "site_name": settings.SITE_NAME,
             "exported_at": exported_at or now(),
             "stylesheet": inline_stylesheet(),
-            "json_ld": json_for_script(json_ld(story, updates, address)),
+            "json_ld": json_for_script(
+                json_ld(story, updates, address, media_url=media_address(site_address(base_url)))
+            ),
         },
     )
 
@@ -264,6 +281,8 @@ def export_markdown(
             lines += [f"**This update was retracted** at {when}: {reason}", ""]
         else:
             lines += [update.body.strip(), ""]
+            for figure in update.figures:
+                lines += markdown_figure(story, figure, _md_text)
             if update.was_edited:
                 lines += [f"*Updated {timefmt.ap_datetime(update.edited_at, tz)}*", ""]
         if address:
@@ -286,6 +305,16 @@ def export_markdown(
     return "\n".join(lines)
 
 
+def picture_files(story: Story) -> list[tuple[str, str]]:
+    """(path beside the Markdown file, storage name) of every picture the export shows."""
+    return [
+        (picture_path(story, figure), figure.fallback["name"])
+        for update in exported_updates(story)
+        if not update.is_retracted
+        for figure in update.figures
+    ]
+
+
 # --- JSON -------------------------------------------------------------------------------------
 
 # 2: the story and update objects are the API's (incidents/api/representation.py), times in UTC;
@@ -300,7 +329,13 @@ def export_data(story: Story, *, base_url: str = "", exported_at: datetime | Non
     address = story_url(story, base_url)
     updates = [
         {
-            **update_data(update, time=utc_time, url=_permalink(address, update), readers=True),
+            **update_data(
+                update,
+                time=utc_time,
+                url=_permalink(address, update),
+                readers=True,
+                absolute=media_address(site_address(base_url)),
+            ),
             "time_display": timefmt.ap_time(update.timestamp, tz),
             "anchor": update.anchor,
         }

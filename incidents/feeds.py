@@ -53,7 +53,9 @@ class StoryRssFeed(Feed):
     feed_type = _LoggedRss
 
     def get_object(self, request, slug):
-        return get_object_or_404(Story.objects.public().prefetch_related("bylines"), slug=slug)
+        story = get_object_or_404(Story.objects.public().prefetch_related("bylines"), slug=slug)
+        story.absolute = request.build_absolute_uri  # pictures' addresses, for feed readers
+        return story
 
     def title(self, story):
         return story.full_headline
@@ -96,8 +98,14 @@ class StoryRssFeed(Feed):
         return f"UPDATE {update.number}, {when}{label}"
 
     def item_description(self, update):
+        story = update.story
+        pictures = [
+            {"figure": figure, "src": story.absolute(figure.fallback_url)}
+            for figure in ([] if update.is_retracted else update.figures)
+        ]
         return render_to_string(
-            "incidents/export/feed_update.html", {"update": update, "story": update.story}
+            "incidents/export/feed_update.html",
+            {"update": update, "story": story, "pictures": pictures},
         )
 
     def item_link(self, update):

@@ -16,6 +16,7 @@ from liveblog.env import (
     env_str,
 )
 from liveblog.localenv import read_local_env
+from liveblog.media import media_origin, s3_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -160,8 +161,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded pictures (incidents/models/picture.py). Without MEDIA_S3_BUCKET they are files under
+# MEDIA_ROOT, served at /media/ by the app itself (liveblog/media.py); with it, objects in that
+# S3-compatible bucket, served from MEDIA_URL, which must then be absolute (README, "Deploying").
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = env_str("MEDIA_URL", "/media/")
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET")
+MEDIA_ORIGIN = media_origin(MEDIA_URL)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": s3_storage(MEDIA_S3_BUCKET, MEDIA_URL)
+    if MEDIA_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if env_bool("STATIC_MANIFEST", default=not DEBUG)
@@ -189,7 +199,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # Pictures come from our origin or the configured media origin, never a third party.
+    "img-src": [CSP.SELF, *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -297,8 +308,12 @@ UPDATE_MAX_CHARS = env_int("UPDATE_MAX_CHARS", 50_000)
 # An upload route would add its own prefix here. Up to FILE_UPLOAD_MAX_MEMORY_SIZE Django keeps a
 # body in memory, so none of these ever reaches the disk.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MiB: desk forms and sign-in
-FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 REQUEST_BODY_LIMITS = {
     "/": DATA_UPLOAD_MAX_MEMORY_SIZE,
+    # A picture of up to 15 MB (incidents/images.py) and its form fields.
+    "/newsroom/pictures/": 16 * 1024 * 1024,
+    "/api/v1/pictures": 16 * 1024 * 1024,
     "/api/": 64 * 1024,  # incidents/api/endpoint.py MAX_BODY_BYTES
 }
+# A picture is read whole to be checked (incidents/images.py), so an upload stays in memory too.
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(REQUEST_BODY_LIMITS.values())

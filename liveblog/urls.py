@@ -1,10 +1,12 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from incidents.views.accounts import login
 from incidents.views.favicon import favicon
 from incidents.views.health import healthz
+from liveblog.media import serve_media
 
 # Readers' paths first: they are most of the traffic, and each pattern tried costs a little.
 urlpatterns = [
@@ -32,3 +34,7 @@ urlpatterns = [
     path("api/v1/", include("incidents.urls.api")),
     path("", include("incidents.urls.export")),
 ]
+if not settings.MEDIA_S3_BUCKET and settings.MEDIA_URL.startswith("/"):
+    # Pictures stored on this machine (liveblog/media.py); a bucket serves its own.
+    prefix = settings.MEDIA_URL.strip("/")
+    urlpatterns.append(re_path(rf"^{prefix}/(?P<path>.+)$", serve_media, name="media"))

@@ -57,6 +57,14 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded pictures go to a folder of this test's own (tests/pictures.py)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_URL = "/media/"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def editor(db):
     return make_user("erin", editor=True, first_name="Erin", last_name="Editor")
 

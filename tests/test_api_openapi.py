@@ -30,6 +30,7 @@ OPERATIONS = [
     ("/stories/{slug}/contributors", "POST"),
     ("/stories/{slug}/contributors/{username}", "PATCH"),
     ("/stories/{slug}/contributors/{username}", "DELETE"),
+    ("/pictures", "POST"),
     ("/openapi.json", "GET"),
 ]
 # Bounded so the suite stays quick on two cores; raise it for a deeper hunt, e.g.
@@ -115,7 +116,12 @@ def test_every_error_status_is_documented_for_writes():
     }
 
 
-@pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
+# An upload's `file` is a picture, which no schema can describe: a schema-valid string is almost
+# never an image, and is refused (400, on the field). tests/test_pictures_outputs.py covers it.
+FUZZED = [operation for operation in OPERATIONS if operation != ("/pictures", "POST")]
+
+
+@pytest.mark.parametrize(("path", "method"), FUZZED, ids=[f"{m} {p}" for p, m in FUZZED])
 def test_live_api_matches_its_document_under_fuzzing(
     live_server, editor, reporter, story, path, method
 ):

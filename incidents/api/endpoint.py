@@ -8,21 +8,17 @@ user (PermissionDenied) is a 403 with the method's own message.
 """
 
 import json
-import math
-import time
 from functools import wraps
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from incidents.models import ApiToken
+from incidents.write_limits import count_write, writes_per_minute
 
 MAX_BODY_BYTES = 64 * 1024
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-DEFAULT_WRITES_PER_MINUTE = 120
 WWW_AUTHENTICATE = 'Bearer realm="api"'
 
 
@@ -65,7 +61,9 @@ def validation_error(error: ValidationError) -> ApiError:
 def api_view(*methods: str, query: tuple[str, ...] = (), body: bool = True):
     """Wrap a view taking (request, ...) that may read `request.payload` and `request.user`.
     Query parameters other than `query` are refused, so a misspelt filter is not silently ignored.
-    A view with `body=False` (an action such as publishing a draft) may be sent no body at all.
+    A view with `body=False` (an action such as publishing a draft) may be sent no body at all;
+    one with `body="multipart"` (an upload) takes multipart/form-data: its fields as the payload,
+    its files in `request.FILES`, its size bounded by REQUEST_BODY_LIMITS before it is read.
     """
     allowed = tuple(methods)
 
@@ -103,7 +101,10 @@ def _front_door(request: HttpRequest, allowed: tuple, query: tuple, body: bool) 
     if request.method in WRITE_METHODS:
         _count_write(token)
     _check_query(request, query)
-    request.payload = _read_json(request, body)
+    if body == "multipart":
+        request.payload = _read_form(request)
+    else:
+        request.payload = _read_json(request, body)
 
 
 def _authenticate(request: HttpRequest) -> ApiToken:
@@ -129,21 +130,13 @@ def _authenticate(request: HttpRequest) -> ApiToken:
 
 def _count_write(token: ApiToken) -> None:
     """A fixed one-minute window per token, counted in the cache shared by all processes."""
-    limit = getattr(settings, "API_WRITES_PER_MINUTE", DEFAULT_WRITES_PER_MINUTE)
-    now = time.time()
-    key = f"api:writes:{token.key_hash[:20]}:{int(now // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add() and incr()
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > limit:
-        retry_after = max(1, math.ceil(60 - now % 60))
+    retry_after = count_write(f"token:{token.key_hash[:20]}")
+    if retry_after is not None:
         raise ApiError(
             429,
             "rate_limited",
-            f"This token may make {limit} changes a minute; try again in {retry_after} s.",
+            f"This token may make {writes_per_minute()} changes a minute; "
+            f"try again in {retry_after} s.",
             headers={"Retry-After": str(retry_after)},
         )
 
@@ -199,6 +192,16 @@ def _read_json(request: HttpRequest, expected: bool = True) -> dict:
             400, "malformed_json", f"The body must be a JSON object, not {_json_type(data)}."
         )
     return data
+
+
+def _read_form(request: HttpRequest) -> dict:
+    if request.content_type != "multipart/form-data":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Send the file as multipart/form-data, with a `file` part and the fields as parts.",
+        )
+    return {name: request.POST.get(name) for name in request.POST}
 
 
 def _too_large(size: int) -> ApiError:

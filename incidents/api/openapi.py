@@ -12,7 +12,7 @@ from functools import cache
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from incidents.api import schemas
+from incidents.api import picture_schemas, schemas
 from incidents.api.access import MAX_ID, MAX_NUMBER
 from incidents.api.endpoint import MAX_BODY_BYTES, error_response
 from incidents.api.schemas import SLUG_PATTERN, ref
@@ -333,6 +333,9 @@ def _document() -> dict:
                 },
             },
             **_draft_and_contributor_paths(),
+            "/pictures": picture_schemas.upload_path(
+                _responses("201", "The stored picture.", "Picture", *WRITE_ERRORS)
+            ),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApiDocument",
@@ -370,11 +373,13 @@ def _document() -> dict:
                         "offset": {"type": "integer", "minimum": 0},
                     },
                 },
-                "Update": schemas.update_out(),
+                "Update": picture_schemas.with_pictures(schemas.update_out(), shown=True),
+                "Picture": picture_schemas.picture_out(),
+                "PictureUpload": picture_schemas.picture_upload(),
                 "StoryCreate": schemas.story_create(),
                 "StoryPatch": schemas.story_patch(),
-                "UpdateCreate": schemas.update_create(),
-                "UpdatePatch": schemas.update_patch(),
+                "UpdateCreate": picture_schemas.with_pictures(schemas.update_create()),
+                "UpdatePatch": picture_schemas.with_pictures(schemas.update_patch()),
                 "Retraction": schemas.retraction(),
                 "Contributor": schemas.contributor_out(),
                 "ContributorList": {

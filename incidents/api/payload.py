@@ -74,6 +74,26 @@ def _is_person(value) -> bool:
     )
 
 
+def pictures_problem(values) -> str:
+    if not isinstance(values, list) or not all(map(_is_picture, values)):
+        return (
+            "Expected a list of picture ids, or of objects with an integer id and any of "
+            "alt, caption and credit (strings)."
+        )
+    return ""
+
+
+def _is_picture(value) -> bool:
+    if not isinstance(value, dict):
+        return not integer_problem(value)
+    texts = {"alt", "caption", "credit"}
+    return (
+        not integer_problem(value.get("id"))
+        and not set(value) - {"id", *texts}
+        and all(isinstance(value[name], str) for name in texts & set(value))
+    )
+
+
 KINDS = {
     "text": text_problem,
     "filled": filled_problem,
@@ -81,6 +101,7 @@ KINDS = {
     "integer": integer_problem,
     "strings": strings_problem,
     "people": people_problem,
+    "pictures": pictures_problem,
 }
 # JSON does not tell 1.0 from 1; a byline's title may be left out.
 READ = {

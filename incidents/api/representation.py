@@ -41,7 +41,36 @@ def _or_none(time: TimeFormat, moment: datetime | None) -> str | None:
     return time(moment) if moment else None
 
 
-def update_data(update: Update, *, time: TimeFormat, url: str | None, readers=False) -> dict:
+def picture_json(figure, absolute: Callable[[str], str]) -> dict:
+    """A picture (a `Figure`, or a `Picture`'s figure) with the address of each rendition;
+    `absolute` makes a storage URL absolute."""
+    return {
+        "id": figure.id,
+        "alt": figure.alt,
+        "caption": figure.caption,
+        "credit": figure.credit,
+        "width": figure.width,
+        "height": figure.height,
+        "renditions": [
+            {
+                "url": absolute(r["url"]),
+                "width": r["width"],
+                "height": r["height"],
+                "format": r["format"],
+            }
+            for r in figure.renditions
+        ],
+    }
+
+
+def update_data(
+    update: Update,
+    *,
+    time: TimeFormat,
+    url: str | None,
+    readers=False,
+    absolute: Callable[[str], str] = str,
+) -> dict:
     withdrawn = readers and update.is_retracted  # readers see the notice, not the text
     edited = update.edited_at if not readers or update.was_edited else None
     author = None if readers else update.author
@@ -61,6 +90,7 @@ def update_data(update: Update, *, time: TimeFormat, url: str | None, readers=Fa
         "retraction_reason": update.retraction_reason,
         "author": (author.get_full_name() or author.get_username()) if author else None,
         "url": url,
+        "pictures": [] if withdrawn else [picture_json(f, absolute) for f in update.figures],
     }
 
 
@@ -122,4 +152,4 @@ def _numbered_first(updates):
 def update_json(request: HttpRequest, update: Update, story: Story) -> dict:
     update.story = story
     url = request.build_absolute_uri(update.get_absolute_url()) if update.number else None
-    return update_data(update, time=story_time(story), url=url)
+    return update_data(update, time=story_time(story), url=url, absolute=request.build_absolute_uri)

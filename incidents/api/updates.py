@@ -15,10 +15,11 @@ from incidents.api.payload import Payload, validated
 from incidents.api.representation import update_json
 from incidents.forms import ComposeForm, EditUpdateForm, RetractForm
 from incidents.models import IdempotencyConflict, StaleRevision, Story, Update
+from incidents.models.picture import PictureUnavailable
 
 UPDATE_FIELDS = {
     "body": "text", "timestamp": "filled", "status_label": "text", "key_event": "boolean",
-    "pinned": "boolean",
+    "pinned": "boolean", "pictures": "pictures",
 }  # fmt: skip
 CREATE_FIELDS = {**UPDATE_FIELDS, "draft": "boolean"}
 EDIT_FIELDS = {**UPDATE_FIELDS, "revision": "integer", "correction_note": "text"}
@@ -34,6 +35,7 @@ def story_updates(request: HttpRequest, slug: str):
     _check_may_write(request, story, draft=draft, pinned=data.get("pinned", False))
     data["idempotency_key"] = request.headers.get("Idempotency-Key", "")
     (values,) = validated(ComposeForm(data, story=story), payload=payload)
+    values["pictures"] = data.get("pictures", [])
     update = _write(request, story, values, draft=draft)
     response = JsonResponse(update_json(request, update, story), status=201)
     if update.number:
@@ -54,9 +56,12 @@ def _write(request: HttpRequest, story: Story, values: dict, *, draft: bool) -> 
             key_event=values["key_event"],
             pinned=values["pinned"],
             idempotency_key=values["idempotency_key"],
+            pictures=values["pictures"],
         )
     except IdempotencyConflict as conflict:
         raise ApiError(409, "idempotency_conflict", " ".join(conflict.messages)) from None
+    except PictureUnavailable as unavailable:
+        raise _unavailable(unavailable) from None
 
 
 def _check_may_write(request: HttpRequest, story: Story, *, draft: bool, pinned: bool) -> None:
@@ -83,16 +88,19 @@ def story_update(request: HttpRequest, slug: str, number: int):
     payload = Payload(request.payload, EDIT_FIELDS, required=["revision"])
     data = dict(payload.values)
     pinned = data.pop("pinned", None)
+    pictures = data.pop("pictures", None)
     form = _edit_form(update, data, payload)
     if update.is_retracted:
         raise ApiError(409, "retracted", f"UPDATE {number} was retracted; it cannot change.")
     try:
         with transaction.atomic():
-            _edit(request, update, form)
+            _edit(request, update, form, pictures)
             if pinned is not None:
                 update.set_pinned(pinned, by=request.user)
     except StaleRevision as stale:
         raise _stale(number, data["revision"], stale.update.revision) from None
+    except PictureUnavailable as unavailable:
+        raise _unavailable(unavailable) from None
     update.refresh_from_db()
     return JsonResponse(update_json(request, update, story))
 
@@ -115,7 +123,7 @@ def _edit_form(update: Update, data: dict, payload: Payload) -> EditUpdateForm:
     return form
 
 
-def _edit(request: HttpRequest, update: Update, form: EditUpdateForm) -> None:
+def _edit(request: HttpRequest, update: Update, form: EditUpdateForm, pictures=None) -> None:
     data = form.cleaned_data
     update.edit(
         data["body"],
@@ -123,8 +131,14 @@ def _edit(request: HttpRequest, update: Update, form: EditUpdateForm) -> None:
         expected_revision=data["revision"],
         correction_note=data.get("correction_note", ""),
         is_correction=data.get("is_correction", False),
+        pictures=pictures,
         **form.changed_fields(),
     )
+
+
+def _unavailable(error: PictureUnavailable) -> ApiError:
+    message = " ".join(error.message_dict["pictures"])
+    return ApiError(409, "picture_unavailable", message, fields={"pictures": message})
 
 
 def _stale(number: int, revision: int, current: int) -> ApiError:

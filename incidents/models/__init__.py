@@ -17,6 +17,7 @@ from incidents.models.people import (
     Contributor,
     user_is_editor,
 )
+from incidents.models.picture import Picture
 from incidents.models.search_entry import SearchEntry
 from incidents.models.story import Story, Tag
 from incidents.models.story_queries import StoryQuerySet
@@ -51,6 +52,7 @@ __all__ = [
     "Contributor",
     "CorrectionSuggestion",
     "IdempotencyConflict",
+    "Picture",
     "Revision",
     "SearchEntry",
     "StaleRevision",

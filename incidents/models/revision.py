@@ -3,7 +3,8 @@
 from django.db import models
 from django.utils.timezone import now
 
-from incidents.models.people import who_acted
+from incidents.models.json_data import JSONData
+from incidents.models.people import actor, who_acted
 
 
 class StaleRevision(Exception):
@@ -27,6 +28,9 @@ class Revision(models.Model):
     edited_at = models.DateTimeField(default=now)
     is_correction = models.BooleanField(default=False)
     correction_note = models.TextField(max_length=1000, blank=True)
+    # The update's pictures at this revision (`Update.picture_data`); a purged one is kept only
+    # as {"id": ..., "removed": true}.
+    pictures = JSONData(default=list, blank=True)
 
     class Meta:
         ordering = ["update", "revision"]
@@ -36,3 +40,16 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.update} r{self.revision}"
+
+    @classmethod
+    def keep(cls, update, *, by, at, **fields) -> "Revision":
+        """The update as it is now, kept before `by` changes it at `at`."""
+        fields.setdefault("pictures", update.picture_data)
+        return cls.objects.create(
+            update=update,
+            revision=update.revision,
+            body=update.body,
+            edited_by=actor(by),
+            edited_at=at,
+            **fields,
+        )

@@ -14,10 +14,13 @@ from django.db.models import F, Q
 from django.utils.timezone import now
 
 from incidents.models.change import Change
+from incidents.models.json_data import JSONData
 from incidents.models.people import EDITORS_ONLY, actor, require, user_is_editor, who_acted
+from incidents.models.picture import Figure, attach, chosen_pictures
 from incidents.models.rendered import RendersMarkdown
 from incidents.models.revision import Revision, StaleRevision
 from incidents.models.story import STORY_ENDED, Story
+from incidents.models.update_queries import UpdateQuerySet
 from incidents.models.validators import (
     check_update_fields,
     validate_timestamp,
@@ -35,30 +38,6 @@ class IdempotencyConflict(ValidationError):
             "This idempotency key was already used for a different update; send a new key.",
             code="idempotency_conflict",
         )
-
-
-class UpdateQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(state=Update.State.PUBLISHED)
-
-    def drafts(self):
-        return self.filter(state=Update.State.DRAFT)
-
-    def for_readers(self, newest_first: bool = False):
-        """In time order; the pinned update too (the article also shows it as the summary)."""
-        direction = "-" if newest_first else ""
-        return self.exclude(state=Update.State.DRAFT).order_by(
-            f"{direction}timestamp", f"{direction}number"
-        )
-
-    def key_events(self):
-        """Published key events, newest first, with what their list shows (partial index)."""
-        fields = ("story_id", "number", "state", "timestamp", "body_html", "key_event")
-        key_events = self.filter(state=Update.State.PUBLISHED, key_event=True)
-        return key_events.order_by("-timestamp", "-number").only(*fields)
-
-    def pinned(self):
-        return self.published().filter(pinned=True).order_by("pk")[:1]  # a partial index
 
 
 class Update(RendersMarkdown):
@@ -97,6 +76,8 @@ class Update(RendersMarkdown):
     # request it came with: a retry gets the same update, a different request with it a refusal.
     idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
     idempotency_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # The pictures as readers see them, in order (`Picture.figure()`): no query per update.
+    picture_data = JSONData(default=list, blank=True, editable=False)
 
     objects = UpdateQuerySet.as_manager()
 
@@ -140,6 +121,12 @@ class Update(RendersMarkdown):
         """Its first sentence as plain text, for the "Key events" list: read from the stored
         HTML, so it costs no Markdown rendering (incidents/rendering.py)."""
         return first_sentence(self.body_html, self.KEY_TITLE_CHARS)
+
+    @property
+    def figures(self) -> list[Figure]:
+        """The pictures as templates show them; an export may have set its own (embedded)."""
+        shown = self.__dict__.get("shown_figures")
+        return shown if shown is not None else [Figure(data) for data in self.picture_data]
 
     @property
     def is_published(self):
@@ -199,8 +186,10 @@ class Update(RendersMarkdown):
         key_event: bool = False,
         pinned: bool = False,
         idempotency_key: str = "",
+        pictures=(),
     ) -> "Update":
-        """A new update on `story`: published with the next number, or kept as a draft."""
+        """A new update on `story`, published with the next number or kept as a draft, showing
+        `pictures` (see `edit`)."""
         if publish:
             story.require_publisher(by)
         else:
@@ -220,8 +209,10 @@ class Update(RendersMarkdown):
             state=cls.State.DRAFT,
             idempotency_key=idempotency_key or "",
         )
+        pictures = list(pictures or ())
         request = [publish, body, timestamp and timestamp.isoformat(), status_label, key_event]
-        update.idempotency_digest = _digest([*request, pinned]) if idempotency_key else ""
+        digest = [*request, pinned, pictures] if pictures else [*request, pinned]
+        update.idempotency_digest = _digest(digest) if idempotency_key else ""
         update.render()
         with transaction.atomic():
             story = story._lock()
@@ -241,7 +232,11 @@ class Update(RendersMarkdown):
                 update._assign_number(story)
             if pinned and publish:  # a pinned draft takes the pin only when it is published
                 story.updates.filter(pinned=True).update(pinned=False)
+            chosen = chosen_pictures(story, None, pictures, by)
+            update.picture_data = [picture.figure() for picture in chosen]
             update.save()
+            if chosen:
+                attach(update, chosen)
             if publish:
                 story._record_change(Change.Kind.PUBLISHED, update, by=by, at=update.published_at)
         return update
@@ -300,10 +295,13 @@ class Update(RendersMarkdown):
         expected_revision: int,
         correction_note: str = "",
         is_correction: bool = False,
+        pictures=None,
         **fields,
     ) -> None:
         """Replace the text (and any of timestamp, status_label, key_event), keeping the old text
-        as a revision. Raises StaleRevision when someone else saved since `expected_revision`."""
+        as a revision. Raises StaleRevision when someone else saved since `expected_revision`.
+        `pictures`, when given, is the update's new list of pictures in order: ids, or dicts
+        with "id" and any of "alt", "caption", "credit" to change them."""
         allowed = {"timestamp", "status_label", "key_event"}
         if set(fields) - allowed:
             raise ValueError(f"not editable here: {', '.join(sorted(set(fields) - allowed))}")
@@ -324,23 +322,26 @@ class Update(RendersMarkdown):
                 raise StaleRevision(current, expected_revision)
             if current.is_retracted:
                 raise ValidationError("A retracted update can no longer be edited.")
+            if pictures is not None:
+                chosen = chosen_pictures(story, current.pk, pictures, by)
+                fields["picture_data"] = [p.figure() for p in chosen]
             changed = [n for n, v in fields.items() if getattr(current, n) != v]
             if body == current.body and not changed and not is_correction:
                 self.refresh_from_db()
                 return
             moment = now()
-            Revision.objects.create(
-                update=current,
-                revision=current.revision,
-                body=current.body,
-                edited_by=actor(by),
-                edited_at=moment,
+            Revision.keep(
+                current,
+                by=by,
+                at=moment,
                 correction_note=correction_note.strip() if is_correction else "",
                 is_correction=is_correction,
             )
             current.set_rendered("body", body, html)
             for name in changed:
                 setattr(current, name, fields[name])
+            if "picture_data" in changed:
+                attach(current, chosen)
             current.revision += 1
             current.edited_at = moment
             current.save(update_fields=["body", "revision", "edited_at", *changed])

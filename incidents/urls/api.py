@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from incidents.api import contributors, drafts, openapi, stories, updates
+from incidents.api import contributors, drafts, openapi, pictures, stories, updates
 from incidents.api.endpoint import not_found
 
 app_name = "api"
@@ -18,6 +18,7 @@ urlpatterns = [
         contributors.contributor,
         name="contributor",
     ),
+    path("pictures", pictures.pictures, name="pictures"),
     path("openapi.json", openapi.openapi, name="openapi"),
     re_path(r"^(?P<path>.*)$", not_found),
 ]

@@ -4,6 +4,7 @@ from incidents.views import (
     desk,
     desk_compose,
     desk_history,
+    desk_pictures,
     desk_story,
     desk_suggestions,
     desk_updates,
@@ -30,6 +31,8 @@ urlpatterns = [
     path(f"{story}draft/", desk_compose.save_draft, name="save_draft"),
     path(f"{story}post-card/", desk_compose.post_card_details, name="post_card_details"),
     path(f"{story}details/", desk_story.details, name="details"),
+    # Under a prefix of its own: uploads may be larger than forms (REQUEST_BODY_LIMITS).
+    path("pictures/<slug:slug>/", desk_pictures.upload, name="upload_picture"),
     path(f"{story}state/", desk_story.state, name="state"),
     path(f"{story}contributors/", desk_story.add_contributor, name="add_contributor"),
     path(f"{person}publishing/", desk_story.contributor_publishing, name="contributor_publishing"),

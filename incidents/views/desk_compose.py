@@ -18,6 +18,7 @@ from incidents.views.desk_access import (
     model_call,
     story_for_desk,
 )
+from incidents.views.desk_pictures import posted_pictures, shown_pictures
 from incidents.views.desk_regions import (
     compose_context,
     desk_context,
@@ -44,9 +45,12 @@ def _compose(request: HttpRequest, slug: str, *, publish: bool):
     form = ComposeForm(request.POST, story=story, auto_id="id_compose_%s")
     update = _write(request, story, form, publish) if form.is_valid() else None
     if update is None:
+        pictures = shown_pictures(story, posted_pictures(request.POST), request.user)
         if request.htmx:
-            return render_region(request, "compose", compose_context(request, story, form), 400)
-        return render_desk(request, desk_context(request, story, compose_form=form), 400)
+            context = compose_context(request, story, form, compose_pictures=pictures)
+            return render_region(request, "compose", context, 400)
+        context = desk_context(request, story, compose_form=form, compose_pictures=pictures)
+        return render_desk(request, context, 400)
     if update.number:
         notice = f"UPDATE {update.number} is published."
     else:
@@ -67,6 +71,7 @@ def _write(request: HttpRequest, story: Story, form: ComposeForm, publish: bool)
     write = story.publish_update if publish else story.save_draft
     options = ("timestamp", "status_label", "key_event", "pinned", "idempotency_key")
     fields = {name: data[name] for name in options}
+    fields["pictures"] = posted_pictures(request.POST)
     return model_call(form, write, data["body"], by=request.user, **fields)
 
 
@@ -101,8 +106,10 @@ def _preview_update(request: HttpRequest, story: Story, body: str) -> Update:
     check_update_fields(timestamp=data.get("timestamp"), status_label=data.get("status_label"))
     pk = request.POST.get("update", "")
     existing = story.updates.filter(pk=int(pk)).first() if pk.isdigit() else None
+    pictures = shown_pictures(story, posted_pictures(request.POST), request.user)
     return Update(
         story=story,
+        picture_data=[picture.figure() for picture in pictures if picture.alt.strip()],
         number=(existing and existing.number) or story.last_number + 1,
         body=body,
         body_html=render_markdown(body),

@@ -23,6 +23,7 @@ from incidents.views.desk_access import (
     story_for_desk,
     update_for_desk,
 )
+from incidents.views.desk_pictures import posted_pictures, shown_pictures
 from incidents.views.desk_regions import render_region, roles, row_context, timeline_context
 
 EDIT_PAGE = "newsroom/update_edit.html"
@@ -70,10 +71,15 @@ def _edit_form(update: Update, data=None) -> EditUpdateForm:
 
 def _render_edit(request, story, update, form, status=200, **extra):
     template = f"{EDIT_PAGE}#edit-form" if request.htmx else EDIT_PAGE
+    if request.method == "POST":
+        pictures = shown_pictures(story, posted_pictures(request.POST), request.user)
+    else:
+        pictures = list(update.pictures.usable().order_by("position"))
     context = {
         "story": story,
         "update": update,
         "form": form,
+        "edit_pictures": pictures,
         "max_chars": settings.UPDATE_MAX_CHARS,
         **roles(request, story),
         **extra,
@@ -108,6 +114,7 @@ def _save_edit(request: HttpRequest, story: Story, update: Update, form: EditUpd
             expected_revision=data["revision"],
             is_correction=data.get("is_correction", False),
             correction_note=data.get("correction_note", ""),
+            pictures=posted_pictures(request.POST) if "pictures_sent" in request.POST else None,
             **form.changed_fields(),
         )
     except StaleRevision as stale:

@@ -1,10 +1,14 @@
 """python manage.py export_story <slug> [-o FILE] [--format html|md|json]
-python manage.py export_story --all --dir DIR [--format ...]"""
+python manage.py export_story --all --dir DIR [--format ...]
+
+A Markdown file written to disk gets its pictures beside it, in `<slug>-pictures/`, where its
+image references point; the HTML export carries them inside itself."""
 
 import shutil
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
 from incidents import export
@@ -56,6 +60,8 @@ class Command(BaseCommand):
         if output:
             path = Path(output)
             _write(path, text)
+            if fmt == "md":
+                _write_pictures(path.parent, story)
             self.stderr.write(f"Wrote {path} ({fmt}, {len(text.encode()):,} bytes)", _plain)
         else:
             self.stdout.write(text, ending="")
@@ -74,6 +80,8 @@ class Command(BaseCommand):
             progress.show(story.slug)
             text = export.export_story(story, fmt, base_url=base_url)
             _write(directory / export.export_filename(story, fmt), text)
+            if fmt == "md":
+                _write_pictures(directory, story)
             progress.advance()
         progress.finish()
         count = f"{len(stories)} {'story' if len(stories) == 1 else 'stories'}"
@@ -97,6 +105,17 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
         raise CommandError(f"Could not write {path}: {error.strerror}") from error
+
+
+def _write_pictures(directory: Path, story: Story) -> None:
+    for relative, name in export.picture_files(story):
+        path = directory / relative
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with default_storage.open(name) as stored:
+                path.write_bytes(stored.read())
+        except OSError as error:
+            raise CommandError(f"Could not write {path}: {error.strerror}") from error
 
 
 class ProgressBar:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0008_days_reading_order'),
+        ('incidents', '0009_pictures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
