@@ -30,6 +30,8 @@ class DemoStory:
     updates: list[tuple[int, str, bool, str]]  # (minutes after it began, status, key event, body)
     suffix: tuple[int, str] | None = None  # (minutes after it began, headline suffix)
     ended_after: int | None = None  # minutes after it began that coverage ended; None: still live
+    # (minutes after it began, body) of an update published pinned: the article's summary box.
+    summary: tuple[int, str] | None = None
     timezone: str = "America/New_York"
 
 
@@ -129,7 +131,7 @@ BRIGHTWAVE_UPDATES = [
     (
         18,
         "investigating",
-        False,
+        True,
         """\
 Brightwave has confirmed the problem on [its network status page](https://status.example.org/brightwave): \
 "Some customers are unable to use mobile data. Voice and SMS are not affected. Our engineers \
@@ -178,6 +180,12 @@ offline. We will post here when Brightwave says service is restored everywhere.
     ),
 ]
 
+BRIGHTWAVE_SUMMARY = """\
+**What we know so far:** mobile data stopped working for Brightwave customers in most large \
+cities; calls and texts still work. The company blames a software update to its core data \
+network and is rolling it back, and service is returning in stages. Wi-Fi works around it.
+"""
+
 DEMOS = [
     DemoStory(
         slug="cloudpay-outage-checkout-down",
@@ -202,11 +210,16 @@ DEMOS = [
         began_ago=timedelta(minutes=75),
         live_after=10,
         updates=BRIGHTWAVE_UPDATES,
+        summary=(72, BRIGHTWAVE_SUMMARY),
     ),
 ]
 DEMO_SLUG = DEMOS[0].slug  # the outage whose coverage has ended
 LIVE_DEMO_SLUG = DEMOS[1].slug  # the one still running
-TEXTS = [text for demo in DEMOS for text in [demo.intro, *(body for *_, body in demo.updates)]]
+TEXTS = [
+    text
+    for demo in DEMOS
+    for text in [demo.intro, *(body for *_, body in demo.updates), *(demo.summary or ())[1:]]
+]
 
 
 def ensure_demo_editor(username: str = "editor") -> tuple[object, str | None]:
@@ -272,6 +285,10 @@ def load_demo_story(editor, demo: DemoStory = DEMOS[0], now: datetime | None = N
     for minutes, status, key_event, body in demo.updates:
         options = {"timestamp": at(minutes), "status_label": status, "key_event": key_event}
         steps.append((minutes, lambda b=body, o=options: story.publish_update(b, by=editor, **o)))
+    if demo.summary:
+        minutes, body = demo.summary
+        options = {"timestamp": at(minutes), "pinned": True}
+        steps.append((minutes, lambda: story.publish_update(body, by=editor, **options)))
     if demo.suffix:
         minutes, suffix = demo.suffix
         steps.append((minutes, lambda: story.change_details(headline_suffix=suffix, by=editor)))

@@ -224,13 +224,17 @@ def export_html(story: Story, *, base_url: str = "", exported_at: datetime | Non
 
 # --- Markdown ---------------------------------------------------------------------------------
 
-# Backslash escapes for what Markdown would read as emphasis, code, links or a heading's end;
-# "<" as an entity, since not every Markdown accepts "\<" and it would otherwise start raw HTML.
-_MARKDOWN_SPECIALS = str.maketrans({**{c: f"\\{c}" for c in "\\`*_[]#"}, "<": "&lt;"})
+# Backslash escapes for what Markdown would read as emphasis, strikethrough, code, links or a
+# heading's end; "<" as an entity, since not every Markdown accepts "\<" and it would otherwise
+# start raw HTML; "&" as an entity, so that "&amp;" typed in a tag or headline stays as typed.
+_MARKDOWN_SPECIALS = str.maketrans(
+    {**{c: f"\\{c}" for c in "\\`*_[]#~"}, "<": "&lt;", "&": "&amp;"}
+)
 
 
 def _md_text(text: str) -> str:
-    """Plain text (a headline, a reason) escaped so Markdown shows it as typed."""
+    """Plain text (a headline, a tag, a reason) escaped so Markdown shows it as typed, with no
+    emphasis, strikethrough, code, link, HTML or entity in it."""
     return " ".join(text.split()).translate(_MARKDOWN_SPECIALS)
 
 

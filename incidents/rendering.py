@@ -324,3 +324,24 @@ def searchable_text(rendered_html: str) -> str:
     characters again (so "&lt;b&gt;" is "<b>": escape it wherever it is shown)."""
     text = _TAG.sub("", _BLOCK_TAG.sub(" ", rendered_html))
     return " ".join(unescape(text).translate(_UNSEARCHABLE).split())
+
+
+# Where the first line of rendered HTML ends, and a sentence inside it: a full stop, question or
+# exclamation mark (and any closing quote or bracket) before a space and a capital or a digit.
+_FIRST_LINE_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre)>|<br\s*/?>|<hr\b")
+_FIRST_SENTENCE = re.compile(r"(.+?[.!?][\"'”’)]*)\s+(?=[\"'“‘(]?[A-Z0-9])")
+
+
+def first_sentence(rendered_html: str, limit: int) -> str:
+    """The first sentence of the first line of HTML this module rendered, as plain text of at
+    most `limit` characters (cut at a word, with an ellipsis). Escape it wherever it is shown."""
+    text = searchable_text(_FIRST_LINE_END.split(rendered_html, maxsplit=1)[0])
+    sentence = _FIRST_SENTENCE.match(text)
+    if sentence:
+        text = sentence[1]
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-–—") + "…"

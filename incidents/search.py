@@ -30,16 +30,19 @@ RESULTS_PER_PAGE = 20
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 SNIPPET_WORDS = 30
+_NO_MARKS = {ord(MATCH_START): " ", ord(MATCH_END): " "}
 CONFIG = "english"
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One result: a story, or one of its updates, with the matching text highlighted."""
+    """One result: a story, or one of its updates, with the matching text highlighted (in a
+    story's result, its headline too)."""
 
     story: Story
     update: Update | None
     snippet: SafeString
+    headline: SafeString
 
     @property
     def url(self) -> str:
@@ -86,14 +89,22 @@ def search(query: str, page=1) -> Page:
     # Snippets are made for the page's entries only: the costly part of a search.
     entries = list(result.object_list)
     snippets = backend.snippets([entry.pk for entry in entries])
-    result.object_list = [_hit(entry, snippets.get(entry.pk, "")) for entry in entries]
+    result.object_list = [_hit(entry, *snippets.get(entry.pk, ("", ""))) for entry in entries]
     return result
 
 
-def _hit(entry: SearchEntry, snippet: str) -> Hit:
+def _hit(entry: SearchEntry, snippet: str, title: str) -> Hit:
     if entry.update is not None:
         entry.update.story = entry.story
-    return Hit(entry.story, entry.update, highlighted(snippet))
+    # The headline with its matches marked, for a story's own entry (its title is the
+    # headline); an update's result shows its story's headline as it is.
+    headline = title if entry.update is None and title else unmarked(entry.story.full_headline)
+    return Hit(entry.story, entry.update, highlighted(snippet), highlighted(headline))
+
+
+def unmarked(text: str) -> str:
+    """Text without the two characters our highlights are made of: a writer cannot fake one."""
+    return text.translate(_NO_MARKS)
 
 
 def highlighted(snippet: str) -> SafeString:
@@ -138,9 +149,18 @@ class Postgres:
             .order_by("-rank", "-pk")
         )
 
-    def snippets(self, ids: list[int]) -> dict[int, str]:
+    def snippets(self, ids: list[int]) -> dict[int, tuple[str, str]]:
+        """Each entry's snippet, and its whole title with every match marked."""
         from django.contrib.postgres.search import SearchHeadline
 
+        title = SearchHeadline(
+            "title",
+            self.query,
+            config=CONFIG,
+            start_sel=MATCH_START,
+            stop_sel=MATCH_END,
+            highlight_all=True,
+        )
         snippet = SearchHeadline(
             "body",
             self.query,
@@ -150,8 +170,10 @@ class Postgres:
             max_words=SNIPPET_WORDS,
             min_words=SNIPPET_WORDS // 2,
         )
-        rows = SearchEntry.objects.filter(pk__in=ids).annotate(snippet=snippet)
-        return dict(rows.values_list("pk", "snippet"))
+        rows = SearchEntry.objects.filter(pk__in=ids).annotate(snippet=snippet, marked=title)
+        return {
+            pk: (text, marked) for pk, text, marked in rows.values_list("pk", "snippet", "marked")
+        }
 
 
 # --- SQLite ------------------------------------------------------------------------------------
@@ -176,18 +198,21 @@ class Sqlite:
     def matches(self) -> "SqliteMatches":
         return SqliteMatches([self.match, Story.State.DRAFT, Update.State.PUBLISHED])
 
-    def snippets(self, ids: list[int]) -> dict[int, str]:
+    def snippets(self, ids: list[int]) -> dict[int, tuple[str, str]]:
+        """Each entry's snippet, and its whole title with every match marked."""
         if not ids:
             return {}
         placeholders = ", ".join(["%s"] * len(ids))
         sql = (
-            "SELECT rowid, snippet(incidents_search_fts, 1, %s, %s, '…', %s)"  # noqa: S608
+            "SELECT rowid, snippet(incidents_search_fts, 1, %s, %s, '…', %s),"  # noqa: S608
+            " highlight(incidents_search_fts, 0, %s, %s)"
             " FROM incidents_search_fts WHERE incidents_search_fts MATCH %s"
             f" AND rowid IN ({placeholders})"
         )
+        marks = [MATCH_START, MATCH_END]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [MATCH_START, MATCH_END, SNIPPET_WORDS, self.match, *ids])
-            return dict(cursor.fetchall())
+            cursor.execute(sql, [*marks, SNIPPET_WORDS, *marks, self.match, *ids])
+            return {pk: (snippet, title) for pk, snippet, title in cursor.fetchall()}
 
 
 class SqliteMatches:

@@ -172,15 +172,13 @@ def day_heading(moment: datetime, tz_name: str, now_day: date | None = None) -> 
 
 def mark_new_days(updates: list, tz_name: str, *, lasting: bool = False) -> list:
     """Set `update.new_day` to the day's heading on each update whose day differs from the
-    update before it (in either order), else "". On the page, pinned updates stand apart at the
-    top: they neither get a heading nor count as the update before. A `lasting` file (the
-    export) is in plain time order, and its headings always carry the year."""
+    update before it (in either order), else "". A pinned update keeps its place (the article
+    shows it again above, as the summary). A `lasting` file (the export) carries the year in
+    every heading."""
     current = date.min if lasting else today(tz_name)
     previous = None
     for update in updates:
         update.new_day = ""
-        if update.pinned and not lasting:
-            continue
         day = ap_day(update.timestamp, tz_name)
         if previous is not None and day != previous:
             update.new_day = day_heading(update.timestamp, tz_name, current)

@@ -2,10 +2,11 @@
 
 A story may run for weeks and thousands of updates. The article shows UPDATES_PER_PAGE of them
 at a time, in its reading order (newest first: page 1 is the newest; oldest first: page 1 is the
-first), below the pinned update, which every page shows. A page costs the same however long the
-story: one range of the `update_timeline` index, one row longer than the page to learn whether
-another page follows. Nothing counts the story's updates, so a page says "Page 3", not "of 167";
-only `?page=last` and a permalink count, through that index.
+first); the pinned update keeps its place (the article's summary box shows it above every page).
+A page costs the same however long the story: one range of the `update_timeline` index, one
+row longer than the page to learn whether another page follows. Nothing counts the story's
+updates, so a page says "Page 3", not "of 167"; only `?page=last` and a permalink count,
+through that index.
 
 Each update's rendering through the update partial is kept in the cache under a key that names
 everything the partial's output depends on (`update_cache_key`), so a change to one update
@@ -62,19 +63,14 @@ class PageOfUpdates:
 @dataclass(frozen=True)
 class TimelinePage:
     page: PageOfUpdates
-    updates: list[Update]  # what the page shows: the pinned update, then the page's own
+    updates: list[Update]  # what the page shows, in its reading order
     live_end: bool  # the page where new updates arrive: the newest end of the timeline
-
-    @property
-    def page_updates(self) -> list[Update]:
-        """The page's own updates, without the pinned one: what "Show older updates" adds."""
-        return [update for update in self.updates if not update.pinned]
 
 
 def timeline_page(story: Story, newest_first: bool, number) -> TimelinePage:
     """Page `number` (as given, e.g. from `?page=`; "last" for the last) of the story's
     timeline, every update on it rendered; a 404 for a page that does not exist."""
-    updates = story.updates.in_reading_order(newest_first)
+    updates = story.updates.for_readers(newest_first)
     if number == "last":
         number = max(1, -(-updates.count() // UPDATES_PER_PAGE))
     number = _page_number(number)
@@ -83,7 +79,7 @@ def timeline_page(story: Story, newest_first: bool, number) -> TimelinePage:
     if not rows and number > 1:
         raise Http404("No such page in this list.")
     page = PageOfUpdates(number, has_next=len(rows) > UPDATES_PER_PAGE)
-    shown = list(story.updates.pinned_for_readers()) + rows[:UPDATES_PER_PAGE]
+    shown = rows[:UPDATES_PER_PAGE]
     timefmt.mark_new_days(shown, story.timezone)  # day headings between the page's updates
     render_updates(story, shown)
     live_end = number == 1 if newest_first else not page.has_next
@@ -103,12 +99,10 @@ def _page_number(number) -> int:
 
 
 def page_of(update: Update, newest_first: bool) -> int:
-    """The number of the page that shows this published (or retracted) update. The pinned
-    update shows on every page: page 1. A draft is on no page: Http404."""
+    """The number of the page that shows this published (or retracted) update, pinned or not.
+    A draft is on no page: Http404."""
     if update.number is None or update.is_draft:
         raise Http404("No such update.")
-    if update.pinned:
-        return 1
     if newest_first:
         before = Q(timestamp__gt=update.timestamp) | Q(
             timestamp=update.timestamp, number__gt=update.number
@@ -117,7 +111,7 @@ def page_of(update: Update, newest_first: bool) -> int:
         before = Q(timestamp__lt=update.timestamp) | Q(
             timestamp=update.timestamp, number__lt=update.number
         )
-    ahead = Update.objects.filter(story_id=update.story_id).in_reading_order().filter(before)
+    ahead = Update.objects.filter(story_id=update.story_id).for_readers().filter(before)
     return ahead.count() // UPDATES_PER_PAGE + 1
 
 

@@ -388,7 +388,9 @@ def test_editor_pins_and_unpins(client, editor, published, story):
     html = response.content.decode()
     assert response.status_code == 200
     assert "UPDATE 1 is pinned to the top." in html
-    assert html.index(f'desk-update-{published.pk}"') < html.index(f'desk-update-{second.pk}"')
+    # As readers see it: in its place in time (the article shows it above, as the summary).
+    assert html.index(f'desk-update-{second.pk}"') < html.index(f'desk-update-{published.pk}"')
+    assert "desk-update--pinned" in html
     published.refresh_from_db()
     assert published.pinned
 

@@ -1,13 +1,17 @@
 """The Markdown and JSON exports of a story: the same timeline as the HTML, in plain formats."""
 
+import html
 import json
+import re
 from datetime import datetime
 
 import markdown
 import pytest
 from django.urls import reverse
+from markdown_it import MarkdownIt
 
 from incidents.export import export_data, export_json, export_markdown
+from incidents.models import Tag
 from tests.conftest import make_story
 from tests.timelines import (
     CORRECTED_BODY,
@@ -86,6 +90,40 @@ def test_markdown_escapes_markup_in_plain_text_fields(editor):
     assert md.splitlines()[0] == r"# Outage \*not bold\* \[not a link\](x) &lt;b>"
     title = markdown.markdown(md.splitlines()[0])
     assert title == "<h1>Outage *not bold* [not a link](x) &lt;b&gt;</h1>"
+
+
+HOSTILE_TAGS = [
+    "*Breaking*",
+    "[x](https://evil.example)",
+    "<b>bold</b>",
+    "AT&amp;T",
+    "~~gone~~",
+    "`code`",
+    "a_b_",
+    "C#",
+    "back\\slash",
+]
+
+
+@pytest.mark.parametrize(
+    "render",
+    [
+        lambda text: markdown.markdown(text, extensions=["pymdownx.tilde"]),
+        lambda text: MarkdownIt("commonmark").enable("strikethrough").render(text),
+    ],
+    ids=["python-markdown", "commonmark"],
+)
+def test_markdown_writes_tags_as_plain_text(editor, render):
+    story = make_story(headline="Tagged")
+    story.tags.set(Tag.from_names(HOSTILE_TAGS))
+    names = [tag.name for tag in story.tags.all()]  # in the order the export writes them
+
+    [line] = [line for line in export_markdown(story).splitlines() if line.startswith("Tags: ")]
+    shown = render(line).strip()
+
+    assert shown.startswith("<p>Tags: ") and shown.endswith("</p>")
+    assert re.findall(r"<(?!/?p>)[^>]*>", shown) == []  # no link, emphasis, code or HTML
+    assert html.unescape(shown[3:-4]) == "Tags: " + ", ".join(names)
 
 
 # --- JSON -------------------------------------------------------------------------------------

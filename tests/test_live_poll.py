@@ -42,6 +42,8 @@ def test_a_poll_returns_the_changes_after_since_with_the_update_partial(client, 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert sequences(response) == [since + 1, since + 2]
+    # The newest change carries the story's regions as markup, not escaped.
+    assert '<div class="key-events-region" id="key-events" data-story-region>' in response.text
     assert f'<article class="update" id="{first.anchor}"' in response.text
     assert "<em>slow</em>" in response.text
     assert f'data-sequence="{story.sequence}" data-state="live"' in response.text

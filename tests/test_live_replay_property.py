@@ -1,7 +1,7 @@
 """A property of every replay (issue 10, finding 3): over any sequence of publish, draft, edit,
-retract, pin and state changes, with the hub looking at the database after any of them, the
-replay at every cursor is the same bytes from the hub's memory as from the database, and neither
-carries text a reader may not see now."""
+retract, pin, key event and state changes, with the hub looking at the database after any of
+them, the replay at every cursor is the same bytes from the hub's memory as from the database,
+and neither carries text a reader may not see now."""
 
 import itertools
 import re
@@ -32,6 +32,7 @@ operations = st.lists(
             st.tuples(st.just("edit"), index),
             st.tuples(st.just("retract"), index),
             st.tuples(st.just("pin"), index, st.booleans()),
+            st.tuples(st.just("key event"), index, st.booleans()),
             st.tuples(st.just("state"), st.sampled_from(["draft", "live", "ended"])),
             st.tuples(st.just("suffix")),
             st.tuples(st.just("timezone"), st.sampled_from(["Asia/Tokyo", "America/New_York"])),
@@ -68,6 +69,10 @@ def perform(story: Story, operation: tuple, editor) -> None:
             chosen.retract(f"Retracted {token()}", by=editor)
         elif name == "pin" and chosen:
             chosen.set_pinned(args[1], by=editor)
+        elif name == "key event" and chosen:
+            chosen.edit(
+                chosen.body, by=editor, expected_revision=chosen.revision, key_event=args[1]
+            )
         elif name == "state":
             story.set_state(args[0], by=editor)
         elif name == "suffix":

@@ -98,16 +98,20 @@ def test_page_last_is_the_last_page(client, long_story):
     ]
 
 
-def test_the_pinned_update_shows_above_every_page(client, long_story, editor):
+def test_the_pinned_update_is_the_summary_above_every_page_and_keeps_its_place(
+    client, long_story, editor
+):
     Update.objects.get(story=long_story, number=40).set_pinned(True, by=editor)
     url = long_story.get_absolute_url()
 
-    first = numbers(get(client, url))
-    second = numbers(get(client, url, {"page": "2"}))
+    first = get(client, url)
+    second = get(client, url, {"page": "2"})
 
-    assert first[0] == 40 and second[0] == 40
-    assert first[1:] == list(range(1, 31))
-    assert second[1:] == [n for n in range(31, 62) if n != 40]
+    assert numbers(first) == list(range(1, 31))
+    assert numbers(second) == list(range(31, 61))  # 40 in its place
+    for html in (first, second):
+        summary = html[html.index('id="story-summary"') :][:1500]
+        assert "<p>Update number 40.</p>" in summary and "UPDATE 40</a>" in summary
 
 
 def test_only_the_page_with_the_newest_end_is_marked_live(client, long_story):
@@ -142,7 +146,8 @@ def test_htmx_asks_for_the_next_page_alone(client, long_story, editor):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert numbers(html) == list(range(34, 4, -1))  # no pinned update again
+    assert numbers(html) == list(range(35, 5, -1))  # the pinned one (50) stays on page 1
+    assert 'id="story-summary"' not in html
     assert 'hx-get="?order=newest&amp;page=3"' in html
     assert "<html" not in html and 'id="timeline"' not in html
     assert "HX-Request" in response["Vary"]
@@ -199,12 +204,12 @@ def test_a_backdated_update_is_found_where_its_time_puts_it(client, long_story, 
     assert numbers(get(client, long_story.get_absolute_url()))[0] == 66
 
 
-def test_the_pinned_update_permalink_lands_on_page_one(client, long_story, editor):
+def test_the_pinned_update_permalink_lands_on_the_page_where_it_sits(client, long_story, editor):
     Update.objects.get(story=long_story, number=60).set_pinned(True, by=editor)
 
     response = client.get(f"/stories/{long_story.slug}/updates/60/")
 
-    assert response["Location"] == f"/stories/{long_story.slug}/#update-60"
+    assert response["Location"] == f"/stories/{long_story.slug}/?page=2#update-60"
 
 
 def test_a_retracted_update_permalink_lands_on_its_notice(client, long_story, editor):

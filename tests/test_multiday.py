@@ -118,14 +118,16 @@ def test_a_day_heading_goes_where_the_day_changes_in_either_order(client, two_da
     assert newest.index('id="update-2"') < newest.index(monday) < newest.index('id="update-1"')
 
 
-def test_a_pinned_update_stands_apart_from_the_day_headings(client, two_days, editor):
+def test_a_pinned_update_keeps_its_place_under_its_days_heading(client, two_days, editor):
+    with at(TUESDAY + timedelta(hours=2)):
+        before = article(client, two_days)
     two_days.updates.get(number=3).set_pinned(True, by=editor)
     with at(TUESDAY + timedelta(hours=2)):
         html = article(client, two_days)
 
-    assert html.index('id="update-3"') < html.index('id="update-1"')
-    assert html.count('class="timeline__day"') == 1
-    assert html.index('id="update-1"') < html.index("Tuesday, Nov. 24</h2>")
+    timeline = html[html.index('id="timeline"') :]
+    assert 'class="summary"' in html and 'class="summary"' not in before
+    assert timeline == before[before.index('id="timeline"') :]  # the timeline does not change
 
 
 def test_a_page_drawn_yesterday_is_not_served_today(client, two_days):

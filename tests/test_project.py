@@ -127,3 +127,20 @@ def test_the_demo_quotes_carry_no_stray_quote_marks(editor):
     assert quoted.count() >= 2
     for update in quoted:
         assert "&gt;" not in update.body_html, update.body
+
+
+@pytest.mark.django_db
+def test_the_live_demo_has_key_events_and_a_pinned_summary(client):
+    call_command("load_demo", stdout=StringIO())
+    live = Story.objects.get(slug=LIVE_DEMO_SLUG)
+
+    response = client.get(live.get_absolute_url())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    pinned, key_events = live.top_of_article()
+    assert len(key_events) >= 2
+    assert html.count('class="key-event"') == len(key_events)
+    assert pinned is not None
+    assert '<section class="summary" aria-labelledby="summary-heading">' in html
+    assert "What we know so far:" in html

@@ -132,17 +132,16 @@ def test_a_retraction_shows_at_once(client, story, updates, editor):
     assert "Engineers are investigating." not in html
 
 
-def test_a_pin_moves_the_update_to_the_top_at_once(client, story, updates, editor):
+def test_a_pin_shows_the_summary_at_once(client, story, updates, editor):
     _, second = updates
-    assert timeline(page(client, story)).index('id="update-1"') < timeline(
-        page(client, story)
-    ).index('id="update-2"')
+    assert 'class="summary"' not in page(client, story)
 
     second.set_pinned(True, by=editor)
 
-    html = timeline(page(client, story))
-    assert html.index('id="update-2"') < html.index('id="update-1"')
-    assert '<span class="badge badge--pinned">Pinned</span>' in html
+    html = page(client, story)
+    assert 'class="summary"' in html
+    summary = html[html.index('class="summary"') : html.index('id="key-events"')]
+    assert second.body_html in summary
 
 
 def test_a_new_timezone_shows_at_once(client, story, updates, editor):

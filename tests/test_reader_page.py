@@ -103,7 +103,7 @@ def test_a_backdated_update_takes_its_place_in_time(client, story, editor):
     assert numbers_in_order(get_page(client, story)) == [2, 1]
 
 
-def test_the_pinned_update_comes_first(client, story, editor):
+def test_the_pinned_update_shows_as_the_summary_and_keeps_its_place(client, story, editor):
     story.publish_update("One", by=editor)
     second = story.publish_update("Two: what we know", by=editor)
     story.publish_update("Three", by=editor)
@@ -111,8 +111,11 @@ def test_the_pinned_update_comes_first(client, story, editor):
 
     html = get_page(client, story)
 
-    assert numbers_in_order(html) == [2, 1, 3]
-    assert '<span class="badge badge--pinned">Pinned</span>' in html
+    summary = html[html.index('id="story-summary"') : html.index('id="key-events"')]
+    assert '<h2 class="summary__heading" id="summary-heading">Summary</h2>' in summary
+    assert "Two: what we know" in summary and 'href="/stories/' in summary
+    assert numbers_in_order(html) == [1, 2, 3]  # the timeline keeps it in its place
+    assert html.index('id="story-summary"') < html.index('id="timeline"')
 
 
 def test_key_events_and_status_labels_are_shown(client, story, editor):

@@ -176,6 +176,44 @@ def test_a_headline_with_markup_is_escaped_on_the_results_page(client, editor):
     assert found("quokkas") == [(story.slug, None)]
 
 
+def test_a_storys_headline_in_the_results_marks_the_matched_words(client, story):
+    response = client.get("/search/", {"q": "global outages"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    headline = html[html.index('<h2 class="search-result__headline">') :]
+    headline = headline[: headline.index("</h2>")]
+    assert "Chat Service Suffers <mark>Global</mark> <mark>Outage</mark></a>" in headline
+
+
+def test_a_headline_with_a_script_is_escaped_around_its_marks(client, editor):
+    story = make_story(headline="Quokka <script>alert(1)</script> escapes", slug="quokka")
+
+    response = client.get("/search/", {"q": "quokka escapes"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<mark>Quokka</mark> &lt;script&gt;alert(1)&lt;/script&gt; <mark>escapes</mark>" in html
+    assert "<script>alert" not in html
+    [hit] = search("quokka")
+    assert str(hit.headline).count("<mark>") == 1 and hit.story == story
+
+
+def test_a_headline_cannot_fake_a_highlight(client, editor):
+    make_story(headline="Quokka \ue000fake\ue001 marks", slug="quokka-marks")
+
+    [hit] = search("quokka")
+
+    assert str(hit.headline) == "<mark>Quokka</mark>  fake  marks"
+
+
+def test_an_updates_result_shows_its_storys_headline_unmarked(published):
+    [hit] = search("replication")
+
+    assert hit.headline == published.full_headline
+    assert "<mark>replication</mark>" in hit.snippet
+
+
 def test_an_empty_search_shows_the_form_and_no_results_says_so(client, published):
     empty = client.get("/search/")
     nothing = client.get("/search/", {"q": "zeppelin"})

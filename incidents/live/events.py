@@ -107,9 +107,16 @@ def render_change(change: Change, story: Story, regions: str) -> str:
     return regions
 
 
+def top_of_story(story: Story) -> dict:
+    """What the summary box and the key events list show: two indexed queries."""
+    pinned, key_events = story.top_of_article()
+    return {"pinned": pinned, "key_events": key_events}
+
+
 def render_regions(story: Story) -> str:
-    """The story's regions as they read now: its header and its corrections log."""
-    context = {"story": story, "corrections": story.corrections()}
+    """The story's regions as they read now: its header, its summary (the pinned update), its
+    key events and its corrections log."""
+    context = {"story": story, "corrections": story.corrections(), **top_of_story(story)}
     return render_to_string("incidents/story.html#live-regions", context)
 
 

@@ -14,14 +14,17 @@ SQLite, which triggers keep equal to this table; a GIN index on PostgreSQL.
 from django.db import models
 from django.db.models import Q
 
-from incidents.rendering import searchable_text
+from incidents.rendering import MATCH_END, MATCH_START, searchable_text
 
 # The kinds of change (Change.Kind values) that touch an update's text or make it public.
 _UPDATE_TEXT_CHANGES = {"published", "edited"}
 
 
 def story_title(headline: str, suffix: str) -> str:
-    return f"{headline} ({suffix})" if suffix else headline
+    """The full headline as the index holds it, without the characters search results mark
+    their matches with (a headline cannot fake a highlight)."""
+    title = f"{headline} ({suffix})" if suffix else headline
+    return title.replace(MATCH_START, " ").replace(MATCH_END, " ")
 
 
 def story_text(dek: str, intro_html: str) -> str:

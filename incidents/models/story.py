@@ -50,6 +50,7 @@ class Story(RendersMarkdown):
     DETAILS = ("headline", "headline_suffix", "dek", "intro", "timezone", "reading_order")
     MAX_TAGS = 20
     MAX_BYLINES = 10
+    KEY_EVENTS_SHOWN = 10  # the newest key events listed; the rest behind "Show all key events"
     markdown_fields = {"intro": "intro_html"}
 
     headline = models.CharField(max_length=200)
@@ -368,6 +369,14 @@ class Story(RendersMarkdown):
         return self.updates.model.compose(self, body, by=by, publish=False, **options)
 
     # --- reading --------------------------------------------------------------------------
+
+    def top_of_article(self) -> tuple:
+        """The pinned update (or None) and the published key events, newest first: the summary
+        and the "Key events" list, each knowing this story (the partials read its timezone)."""
+        pinned, key_events = list(self.updates.pinned()), list(self.updates.key_events())
+        for update in (*pinned, *key_events):
+            update.story = self
+        return (pinned[0] if pinned else None), key_events
 
     def changes_since(self, sequence: int):
         return (

@@ -27,7 +27,7 @@ from incidents.models.validators import (
     validate_timestamp,
     validate_update_body,
 )
-from incidents.rendering import render_markdown
+from incidents.rendering import first_sentence, render_markdown
 
 
 class IdempotencyConflict(ValidationError):
@@ -54,6 +54,7 @@ class Update(RendersMarkdown):
         RESOLVED = "resolved", "Resolved"
 
     markdown_fields = {"body": "body_html"}
+    KEY_TITLE_CHARS = 90  # the most of its first sentence that the "Key events" list shows
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="updates")
     number = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -97,12 +98,18 @@ class Update(RendersMarkdown):
         ]
         indexes = [
             models.Index(fields=["story", "state", "timestamp"]),
-            # Readers' updates in time order (article pages, permalinks, JSON-LD), and the pinned
-            # one: partial indexes on those querysets' own filters, so both databases use them.
+            # Readers' updates in time order (article pages, permalinks, JSON-LD), the key
+            # events and the pinned one: partial indexes on those querysets' own filters, so
+            # both databases use them.
             models.Index(
                 fields=["story", "timestamp", "number"],
                 condition=~Q(state="draft"),
                 name="update_timeline",
+            ),
+            models.Index(  # the "Key events" list: a few rows out of thousands
+                fields=["story", "-timestamp", "-number"],
+                condition=Q(key_event=True, state="published"),
+                name="update_key_events",
             ),
             models.Index(fields=["story"], condition=Q(pinned=True), name="update_pinned"),
         ]
@@ -120,6 +127,12 @@ class Update(RendersMarkdown):
     @property
     def anchor(self) -> str:
         return f"update-{self.number}" if self.number else f"draft-{self.pk}"
+
+    @property
+    def short_title(self) -> str:
+        """Its first sentence as plain text, for the "Key events" list: read from the stored
+        HTML, so it costs no Markdown rendering (incidents/rendering.py)."""
+        return first_sentence(self.body_html, self.KEY_TITLE_CHARS)
 
     @property
     def figures(self) -> list[Figure]:

@@ -1,4 +1,6 @@
-"""Which updates readers see, and in what order: one queryset method per rule."""
+"""Which updates readers see, and in what order: one queryset method per rule (drafts apart,
+the readers' timeline, key events and the pinned update, which the article shows as its
+summary)."""
 
 from django.db import models
 
@@ -11,22 +13,19 @@ class UpdateQuerySet(models.QuerySet):
         return self.filter(state=self.model.State.DRAFT)
 
     def for_readers(self, newest_first: bool = False):
+        """In time order; the pinned update too, in its place (the article also shows it as the
+        summary). `Update.Meta`'s `update_timeline` index holds these rows in this order, so a
+        page of the article is an index range however long the story."""
         direction = "-" if newest_first else ""
         return self.exclude(state=self.model.State.DRAFT).order_by(
-            "-pinned", f"{direction}timestamp", f"{direction}number"
+            f"{direction}timestamp", f"{direction}number"
         )
 
-    def pinned_for_readers(self):
-        """The pinned update (at most one), which the article shows above every page."""
-        return self.exclude(state=self.model.State.DRAFT).filter(pinned=True).order_by("number")
+    def key_events(self):
+        """Published key events, newest first, with what their list shows (partial index)."""
+        fields = ("story_id", "number", "state", "timestamp", "body_html", "key_event")
+        key_events = self.filter(state=self.model.State.PUBLISHED, key_event=True)
+        return key_events.order_by("-timestamp", "-number").only(*fields)
 
-    def in_reading_order(self, newest_first: bool = False):
-        """The article's timeline below the pinned update, in the order its pages run: by time,
-        then number. `Update.Meta`'s `update_timeline` index holds these rows in this order
-        (and the pinned one, passed over), so a page is an index range however long the story."""
-        direction = "-" if newest_first else ""
-        return (
-            self.exclude(state=self.model.State.DRAFT)
-            .filter(pinned=False)
-            .order_by(f"{direction}timestamp", f"{direction}number")
-        )
+    def pinned(self):
+        return self.published().filter(pinned=True).order_by("pk")[:1]  # a partial index

@@ -17,6 +17,7 @@ from incidents.caching import (
     surely_anonymous,
 )
 from incidents.export import live_json_ld
+from incidents.live.events import top_of_story
 from incidents.live.heads import cached_story_head, note_story_head
 from incidents.models import Story, Update
 from incidents.paging import page_number, page_or_404
@@ -92,12 +93,13 @@ def _article(request: HttpRequest, story: Story, newest_first: bool) -> tuple[st
         "live_end": timeline.live_end,
     }
     if request.htmx:
-        return "incidents/story.html#timeline-page", {**context, "updates": timeline.page_updates}
+        return "incidents/story.html#timeline-page", {**context, "updates": timeline.updates}
     address = request.build_absolute_uri(story.get_absolute_url())
     return "incidents/story.html", {
         **context,
         "updates": timeline.updates,
         "corrections": story.corrections(),
+        **top_of_story(story),  # the summary box (the pinned update) and the key events
         "json_ld": live_json_ld(story, address, request.build_absolute_uri),
     }
 

@@ -3,7 +3,7 @@
 // Our own small script on EventSource rather than htmx's SSE extension: the extension swaps
 // fragments well, but after a failed connection it opens a new EventSource on its original URL,
 // so a reader who reconnects is replayed from the page's first cursor and sees changes twice. It
-// also cannot hold new updates behind a button, move pinned updates or fall back to polling.
+// also cannot hold new updates behind a button or fall back to polling.
 //
 // Every change carries its sequence number. A change at or below the last one applied is
 // ignored, so a reconnect (EventSource's own, with Last-Event-ID, or ours, with ?cursor=) or a
@@ -85,7 +85,6 @@
     var update = template.content.querySelector("article.update");
     if (!update) return;
     showTimes(update);
-    if (update.classList.contains("update--pinned")) unpinOthers(update.id);
     var waiting = indexOfPending(update.id);
     if (waiting >= 0) {
       pending[waiting] = update;
@@ -101,10 +100,8 @@
       return;
     }
     if (!holdsLiveEnd()) {
-      // Not this page's update. A pinned one shows above every page; a new one is announced
-      // by the notice, not placed.
-      if (update.classList.contains("update--pinned")) place(update);
-      else if (kind === "published") showLatestNotice();
+      // Not this page's update: a new one is announced by the notice, not placed.
+      if (kind === "published") showLatestNotice();
       return;
     }
     if (kind === "retracted") {
@@ -124,18 +121,6 @@
       say("New: " + label(update) + ". " + summary(update));
     }
     refreshTitle();
-  }
-
-  // Pinning one update unpins the other in the same change: the server sends only the one.
-  function unpinOthers(id) {
-    var shown = Array.prototype.slice.call(timeline.querySelectorAll("article.update--pinned"));
-    shown.concat(pending).forEach(function (other) {
-      if (other.id === id || !other.classList.contains("update--pinned")) return;
-      other.classList.remove("update--pinned");
-      var badge = other.querySelector(".badge--pinned");
-      if (badge) badge.remove();
-      if (other.parentNode === timeline) placeOnThisPage(other);
-    });
   }
 
   // The story's regions (header, corrections log...) in `root` replace the page's, by id.
@@ -167,19 +152,17 @@
     return text.length > 140 ? text.slice(0, 139) + "…" : text;
   }
 
-  // --- where an update goes: pinned first, then by time in the page's order ------------
+  // --- where an update goes: by time in the page's order ------------------------------
 
   function sortKey(update) {
     var time = update.querySelector(".update__time");
     return {
-      pinned: update.classList.contains("update--pinned"),
       time: parseTime(time && time.getAttribute("datetime")),
       number: parseInt(update.getAttribute("data-number"), 10) || 0,
     };
   }
 
   function comesBefore(a, b) {
-    if (a.pinned !== b.pinned) return a.pinned;
     var difference = a.time - b.time || a.number - b.number;
     return order === "oldest" ? difference < 0 : difference > 0;
   }
@@ -203,7 +186,7 @@
   }
 
   // A heading wherever the day (in the story's zone) changes between two updates, as the server
-  // draws them: pinned updates stand apart at the top. Touches only headings that are wrong.
+  // draws them. Touches only headings that are wrong.
   function refreshDays() {
     var previous = null;
     timeline.querySelectorAll(":scope > .timeline__day").forEach(function (heading) {
@@ -213,10 +196,9 @@
     timeline.querySelectorAll(":scope > article.update").forEach(function (update) {
       var before = update.previousElementSibling;
       var heading = before && before.classList.contains("timeline__day") ? before : null;
-      var pinned = update.classList.contains("update--pinned");
       var day = update.getAttribute("data-day");
-      var wanted = !pinned && previous !== null && day !== previous;
-      if (!pinned) previous = day;
+      var wanted = previous !== null && day !== previous;
+      previous = day;
       if (!wanted) {
         if (heading) heading.remove();
         return;
@@ -239,11 +221,11 @@
     return order === "oldest" && !timeline.querySelector("[data-more-updates]");
   }
 
-  // An update that is no longer pinned stays only if its time falls within this page.
+  // An update whose time was edited stays only if its time still falls within this page.
   function placeOnThisPage(update) {
     place(update);
-    if (holdsLiveEnd() || update.classList.contains("update--pinned")) return;
-    var own = timeline.querySelectorAll(":scope > article.update:not(.update--pinned)");
+    if (holdsLiveEnd()) return;
+    var own = timeline.querySelectorAll(":scope > article.update");
     if (own.length > 1 && (own[0] === update || own[own.length - 1] === update)) {
       update.remove();
       refreshDays();
