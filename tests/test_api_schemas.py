@@ -17,6 +17,7 @@ from incidents.forms import ComposeForm, EditUpdateForm
 from incidents.models import EARLIEST_TIMESTAMP as EARLIEST
 from incidents.models import LATEST_TIMESTAMP as LATEST
 from incidents.models import Byline, Revision, Story, Tag, Update, has_visible_text
+from incidents.models.picture import MAX_PICTURES_PER_UPDATE
 
 
 def field(model, name):
@@ -51,6 +52,7 @@ UPDATE_FIELDS = {
     "status_label": {"enum": choices(Update, "status_label")},
     "key_event": {"type": "boolean"},
     "pinned": {"type": "boolean"},
+    "pictures": {"maxItems": MAX_PICTURES_PER_UPDATE, "uniqueItems": True},
 }
 EXPECTED = {
     "StoryCreate": {**STORY_FIELDS, "slug": {"maxLength": field(Story, "slug").max_length}},

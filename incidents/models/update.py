@@ -4,8 +4,6 @@ Each action is one method that checks who acts (`by=`), renders Markdown before 
 story's row lock, and appends exactly one `Change` to the story's log in the same transaction.
 """
 
-import hashlib
-import json
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from django.urls import reverse
 from django.utils.timezone import now
 
 from incidents.models.change import Change
+from incidents.models.idempotency import IdempotencyConflict, request_digest
 from incidents.models.json_data import JSONData
 from incidents.models.people import EDITORS_ONLY, actor, require, user_is_editor, who_acted
 from incidents.models.picture import Figure, attach, chosen_pictures
@@ -28,17 +27,6 @@ from incidents.models.validators import (
     validate_update_body,
 )
 from incidents.rendering import first_sentence, render_markdown
-
-
-class IdempotencyConflict(ValidationError):
-    """The same idempotency key came back with a different request: never answer it with the
-    first request's update."""
-
-    def __init__(self):
-        super().__init__(
-            "This idempotency key was already used for a different update; send a new key.",
-            code="idempotency_conflict",
-        )
 
 
 class Update(RendersMarkdown):
@@ -224,7 +212,7 @@ class Update(RendersMarkdown):
         pictures = list(pictures or ())
         request = [publish, body, timestamp and timestamp.isoformat(), status_label, key_event]
         digest = [*request, pinned, pictures] if pictures else [*request, pinned]
-        update.idempotency_digest = _digest(digest) if idempotency_key else ""
+        update.idempotency_digest = request_digest(digest) if idempotency_key else ""
         update.render()
         with transaction.atomic():
             story = story._lock()
@@ -406,7 +394,3 @@ class Update(RendersMarkdown):
             if not current.is_draft:
                 story._record_change(Change.Kind.PINNED, current, by=by)
         self.refresh_from_db()
-
-
-def _digest(parts: list) -> str:
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()

@@ -535,8 +535,12 @@
     if (element.textContent !== text) element.textContent = text; // no write when nothing changed
   }
 
+  // Times the page writes; never one inside what an author wrote (a social-post card's time is
+  // the post's own wall-clock time, in no zone we know).
   function showTimes(root) {
-    root.querySelectorAll("time[datetime]").forEach(showTime);
+    root.querySelectorAll("time[datetime]").forEach(function (element) {
+      if (!element.closest(".update__body, .summary__body, .story__intro")) showTime(element);
+    });
   }
 
   // One timer for every relative time on the page; it writes only the texts that changed.
