@@ -373,10 +373,11 @@ class Story(RendersMarkdown):
     def top_of_article(self) -> tuple:
         """The pinned update (or None) and the published key events, newest first: the summary
         and the "Key events" list, each knowing this story (the partials read its timezone)."""
-        pinned, key_events = list(self.updates.pinned()), list(self.updates.key_events())
-        for update in (*pinned, *key_events):
+        found = [u for u in self.updates.top_of_article() if u.is_published]  # one query
+        for update in found:
             update.story = self
-        return (pinned[0] if pinned else None), key_events
+        pinned = next((update for update in found if update.pinned), None)
+        return pinned, [update for update in found if update.key_event]
 
     def changes_since(self, sequence: int):
         return (

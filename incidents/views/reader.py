@@ -95,12 +95,14 @@ def _article(request: HttpRequest, story: Story, newest_first: bool) -> tuple[st
     if request.htmx:
         return "incidents/story.html#timeline-page", {**context, "updates": timeline.updates}
     address = request.build_absolute_uri(story.get_absolute_url())
+    # Newest first, page 1 holds the newest updates the JSON-LD lists: no query for them.
+    newest = timeline.updates if newest_first and timeline.page.number == 1 else None
     return "incidents/story.html", {
         **context,
         "updates": timeline.updates,
         "corrections": story.corrections(),
         **top_of_story(story),  # the summary box (the pinned update) and the key events
-        "json_ld": live_json_ld(story, address, request.build_absolute_uri),
+        "json_ld": live_json_ld(story, address, request.build_absolute_uri, newest),
     }
 
 
