@@ -18,10 +18,8 @@ replaces each block with `card_html()` after sanitizing the rest, and refuses a 
 in from the link" asks the network's oEmbed endpoint (`fetch_details`), with a short timeout.
 """
 
-import ipaddress
 import json
 import re
-import socket
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -32,6 +30,7 @@ from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
 from incidents import timefmt
+from incidents.outbound import non_public_address, opener
 
 # A fenced block at the top level of the text (at most three spaces in), info string `post`.
 CARD_BLOCK = re.compile(
@@ -251,7 +250,7 @@ def fetch_details(url: str) -> dict:
         headers={"Accept": "application/json", "User-Agent": f"{settings.SITE_NAME} (oEmbed)"},
     )
     try:
-        with _opener.open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+        with opener.open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
             body = response.read(FETCH_MAX_BYTES + 1)
     except (OSError, ValueError) as error:
         raise FetchFailed(
@@ -271,17 +270,6 @@ def fetch_details(url: str) -> dict:
     return _details_from_oembed(url, network, data)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not an invitation: it could point anywhere, a private address
-    included."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def _reason(error: Exception) -> str:
     code = getattr(error, "code", None)
     if code:
@@ -294,15 +282,11 @@ def _refuse_private_host(host: str | None) -> None:
     """A Mastodon server is any host an author names: never one on a private, loopback or
     link-local address (server-side request forgery), unless tests allow loopback."""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except OSError:
+        bad = non_public_address(host, allow_loopback=settings.SOCIAL_CARD_ALLOW_LOOPBACK)
+    except LookupError:
         raise FetchFailed(f"The server {host} could not be found.") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_loopback and settings.SOCIAL_CARD_ALLOW_LOOPBACK:
-            continue
-        if not ip.is_global:
-            raise FetchFailed(f"The server {host} is on a private address; it is not asked.")
+    if bad is not None:
+        raise FetchFailed(f"The server {host} is on a private address; it is not asked.")
 
 
 _TAG = re.compile(r"<[^>]+>")

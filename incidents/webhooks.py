@@ -31,6 +31,7 @@ from django.utils.timezone import now
 from incidents.api.representation import story_data, update_data, utc_time
 from incidents.models import Change, Story, Webhook, WebhookDelivery, story_changed
 from incidents.models.webhook import ACTIVE_KEY, check_target
+from incidents.outbound import opener
 
 ACTIVE_SECONDS = 30
 
@@ -130,7 +131,7 @@ def _send(delivery: WebhookDelivery) -> tuple[int | None, str]:
     # check_target allows http(s) only
     request = urllib.request.Request(webhook.url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+        with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             response.read(1024)
             return response.status, ""
     except urllib.error.HTTPError as error:
@@ -138,16 +139,6 @@ def _send(delivery: WebhookDelivery) -> tuple[int | None, str]:
     except (OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         return None, "timed out" if "timed out" in str(reason) else str(reason)[:200]
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect could lead anywhere, a private address included: it counts as a failure."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
 
 
 def signed_headers(secret: str, message_id: str, body: bytes, at: int | None = None) -> dict:

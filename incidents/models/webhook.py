@@ -4,9 +4,7 @@ whether a change was sent: a retried or repeated task finds it delivered and sen
 Sending itself is in incidents/webhooks.py."""
 
 import base64
-import ipaddress
 import secrets
-import socket
 import urllib.parse
 from datetime import timedelta
 
@@ -18,6 +16,7 @@ from django.utils.timezone import now
 
 from incidents.models.change import Change
 from incidents.models.people import require, user_is_editor, who_acted
+from incidents.outbound import non_public_address
 
 EDITORS_ONLY = "Only editors can set up webhooks."
 # Where incidents/webhooks.py remembers whether any webhook listens; forgotten on every change.
@@ -46,21 +45,18 @@ def check_target(url: str) -> None:
             {"url": "Give the full address of the receiver, starting with https://."}
         )
     try:
-        port = parts.port
-        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
-    except (OSError, ValueError):
+        bad = non_public_address(
+            parts.hostname, parts.port or 443, allow_loopback=settings.WEBHOOK_ALLOW_LOOPBACK
+        )
+    except (LookupError, ValueError):  # a name that does not resolve, or a port out of range
         raise ValidationError({"url": f"The host {parts.hostname} could not be found."}) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if address.is_loopback and settings.WEBHOOK_ALLOW_LOOPBACK:
-            continue
-        if not address.is_global:
-            raise ValidationError(
-                {
-                    "url": f"{parts.hostname} is on a private, loopback or link-local address "
-                    f"({address}); webhooks only call public addresses."
-                }
-            )
+    if bad is not None:
+        raise ValidationError(
+            {
+                "url": f"{parts.hostname} is on a private, loopback or link-local address "
+                f"({bad}); webhooks only call public addresses."
+            }
+        )
 
 
 def new_secret() -> str:
