@@ -29,6 +29,7 @@ from django.tasks import task
 from django.utils.timezone import now
 
 from incidents.api.representation import story_data, update_data, utc_time
+from incidents.export import plain_text
 from incidents.models import Change, Story, Webhook, WebhookDelivery, story_changed
 from incidents.models.webhook import ACTIVE_KEY, check_target
 from incidents.outbound import opener
@@ -191,8 +192,6 @@ def _slack_text(story: Story, change: Change) -> str:
     label = f"UPDATE {update.number}"
     if update.is_retracted:
         return f"{link} · {label} was retracted: {_slack_escape(update.retraction_reason)}"
-    from incidents.export import plain_text
-
     text = plain_text(update.body_html)
     if len(text) > 1500:
         text = text[:1500].rsplit(" ", 1)[0] + " …"
