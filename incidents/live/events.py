@@ -108,7 +108,7 @@ def render_change(change: Change, story: Story, regions: str) -> str:
 
 
 def top_of_story(story: Story) -> dict:
-    """What the summary box and the key events list show: two indexed queries."""
+    """What the summary box and the key events list show: one query of two partial indexes."""
     pinned, key_events = story.top_of_article()
     return {"pinned": pinned, "key_events": key_events}
 
