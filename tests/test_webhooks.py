@@ -20,6 +20,7 @@ from django.utils.timezone import now
 from incidents import webhooks
 from incidents.models import Change, Webhook, WebhookDelivery
 from incidents.models.webhook import RETRY_DELAYS
+from tests.task_worker import run_worker
 
 # --- a receiver ---------------------------------------------------------------------------------
 
@@ -75,27 +76,6 @@ def verified(message: dict, secret: str) -> dict:
     assert f"v1,{expected}" in headers["webhook-signature"].split(" ")
     assert abs(int(headers["webhook-timestamp"]) - time.time()) < 300
     return json.loads(message["body"])
-
-
-def run_worker():
-    """What `manage.py db_worker` does, until the queue holds nothing that is due: its own loop
-    closes the database connection between tasks, which a test's transaction cannot survive."""
-    from django_tasks_db.management.commands.db_worker import Worker
-    from django_tasks_db.models import DBTaskResult
-
-    worker = Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="tests",
-        excluded_queue_names=[],
-    )
-    while (task := DBTaskResult.objects.ready().filter(backend_name="default").first()) is not None:
-        task.claim("tests")
-        worker.run_task(task)
 
 
 @pytest.fixture
