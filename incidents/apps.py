@@ -8,6 +8,6 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         # Receivers of `story_changed`: this process's memory of story heads, its hub, and the
-        # webhooks' queue.
-        from incidents import webhooks  # noqa: F401
+        # webhooks' and the subscriber emails' queues.
+        from incidents import subscriber_mail, webhooks  # noqa: F401
         from incidents.live import heads, local  # noqa: F401

@@ -70,3 +70,55 @@ def env_addresses(name: str, default: list[str]) -> list[str]:
                 f"{name} must list IP addresses or networks, not {address!r}"
             ) from None
     return addresses
+
+
+# Email: one URL says where mail goes, read into Django's MAILERS entry. The scheme picks the
+# backend; smtp:// asks for STARTTLS with ?tls=1, smtps:// is TLS from the first byte; console:
+# prints each message, file:///path writes one file per message (development).
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+}
+
+
+def env_email(name: str, default: str, *, timeout: int) -> dict:
+    """EMAIL_URL as a MAILERS entry, e.g. smtp://user:pass@mail.example.com:587/?tls=1 or
+    smtps://user:pass@mail.example.com:465. The user name and password are percent-decoded
+    ("@" in a user name is written %40)."""
+    import urllib.parse
+
+    raw = os.environ.get(name) or default
+    try:
+        parts = urllib.parse.urlsplit(raw)
+        port = parts.port
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is malformed: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _EMAIL_BACKENDS:
+        raise ImproperlyConfigured(
+            f"{name} must start with smtp://, smtps://, console: or file://, not {raw[:20]!r}"
+        )
+    mailer = {"BACKEND": _EMAIL_BACKENDS[scheme]}
+    if scheme == "file":
+        if not parts.path:
+            raise ImproperlyConfigured(f"{name} must name a folder: file:///path/to/folder")
+        mailer["OPTIONS"] = {"file_path": urllib.parse.unquote(parts.path)}
+    if scheme not in ("smtp", "smtps"):
+        return mailer
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"{name} must name the mail server: smtp://host:port")
+    tls = (urllib.parse.parse_qs(parts.query).get("tls") or ["0"])[-1].strip().lower()
+    if tls not in _TRUE | _FALSE:
+        raise ImproperlyConfigured(f"{name}'s tls must be 1 or 0, not {tls!r}")
+    mailer["OPTIONS"] = {
+        "host": parts.hostname,
+        "port": port or (465 if scheme == "smtps" else 25),
+        "username": urllib.parse.unquote(parts.username or ""),
+        "password": urllib.parse.unquote(parts.password or ""),
+        "use_ssl": scheme == "smtps",
+        "use_tls": scheme == "smtp" and tls in _TRUE,
+        "timeout": timeout,
+    }
+    return mailer

@@ -11,6 +11,7 @@ from liveblog.env import (
     env_addresses,
     env_bool,
     env_database,
+    env_email,
     env_int,
     env_list,
     env_str,
@@ -292,7 +293,7 @@ SITE_NAME = env_str("SITE_NAME", "The Live Desk")
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "webhooks"],
+        "QUEUES": ["default", "webhooks", "email"],
     }
 }
 # The site's own address, for links in what leaves it (webhooks): e.g. https://live.example.com.
@@ -301,6 +302,21 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 # address may be called (tests only; never in production: server-side request forgery).
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
+
+# Email (subscriptions: incidents/models/subscriber.py, incidents/subscriber_mail.py). Where mail
+# goes is one URL (liveblog/env.py): smtp://user:pass@host:587/?tls=1, smtps://…, console: (the
+# default: messages are printed by the process that sends them, the task worker) or file:///dir.
+# How long an SMTP server may take to answer one command.
+EMAIL_TIMEOUT_SECONDS = env_int("EMAIL_TIMEOUT_SECONDS", 10)
+MAILERS = {"default": env_email("EMAIL_URL", "console:", timeout=EMAIL_TIMEOUT_SECONDS)}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "The Live Desk <live@localhost>")
+# A subscriber gets at most one email this often; updates in between wait for the next.
+EMAIL_BATCH_MINUTES = env_int("EMAIL_BATCH_MINUTES", 5)
+# How long a worker holds the emails it took on before another worker may take them over (a
+# worker killed mid-batch). Longer than one send may take.
+EMAIL_CLAIM_SECONDS = max(env_int("EMAIL_CLAIM_SECONDS", 120), 1)
+# How long the link in a confirmation email works.
+EMAIL_CONFIRM_DAYS = env_int("EMAIL_CONFIRM_DAYS", 3)
 
 # Social-post cards' "Fill in from the link" (incidents/social_cards.py): oEmbed endpoints by
 # network, over the built-in ones (tests point them at a local stand-in), and whether a Mastodon

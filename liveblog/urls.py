@@ -33,6 +33,7 @@ urlpatterns = [
     path("newsroom/", include("incidents.urls.desk")),
     path("api/v1/", include("incidents.urls.api")),
     path("", include("incidents.urls.export")),
+    path("", include("incidents.urls.subscriptions")),
 ]
 if not settings.MEDIA_S3_BUCKET and settings.MEDIA_URL.startswith("/"):
     # Pictures stored on this machine (liveblog/media.py); a bucket serves its own.

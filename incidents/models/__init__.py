@@ -21,6 +21,7 @@ from incidents.models.picture import Picture
 from incidents.models.search_entry import SearchEntry
 from incidents.models.story import Story, Tag
 from incidents.models.story_queries import StoryQuerySet
+from incidents.models.subscriber import EmailBatch, EmailSubscriber, UpdateEmailCount
 from incidents.models.suggestion import CorrectionSuggestion
 from incidents.models.token import ApiToken
 from incidents.models.update import IdempotencyConflict, Revision, StaleRevision, Update
@@ -36,6 +37,9 @@ from incidents.models.validators import (
 from incidents.models.webhook import Webhook, WebhookDelivery
 
 __all__ = [
+    "EmailBatch",
+    "EmailSubscriber",
+    "UpdateEmailCount",
     "Webhook",
     "WebhookDelivery",
     "EARLIEST_TIMESTAMP",

@@ -6,6 +6,7 @@ from incidents.views import (
     desk_history,
     desk_pictures,
     desk_story,
+    desk_subscribers,
     desk_suggestions,
     desk_updates,
     desk_webhooks,
@@ -34,6 +35,12 @@ urlpatterns = [
     # Under a prefix of its own: uploads may be larger than forms (REQUEST_BODY_LIMITS).
     path("pictures/<slug:slug>/", desk_pictures.upload, name="upload_picture"),
     path(f"{story}state/", desk_story.state, name="state"),
+    path(f"{story}subscribers/", desk_subscribers.subscribers, name="subscribers"),
+    path(
+        f"{story}subscribers/<int:pk>/delete/",
+        desk_subscribers.delete_subscriber,
+        name="delete_subscriber",
+    ),
     path(f"{story}contributors/", desk_story.add_contributor, name="add_contributor"),
     path(f"{person}publishing/", desk_story.contributor_publishing, name="contributor_publishing"),
     path(f"{person}remove/", desk_story.remove_contributor, name="remove_contributor"),

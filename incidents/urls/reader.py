@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents.views import corrections, finding, reader
+from incidents.views import corrections, finding, reader, subscriptions
 
 app_name = "reader"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("stories/<slug:slug>/", reader.story, name="story"),
     path("stories/<slug:slug>/updates/<int:number>/", reader.update_permalink, name="update"),
     path("stories/<slug:slug>/suggest-correction/", corrections.suggest, name="suggest_correction"),
+    path("stories/<slug:slug>/subscribe/", subscriptions.subscribe, name="subscribe"),
     path("tags/<slug:slug>/", finding.tag, name="tag"),
     path("search/", finding.search, name="search"),
 ]

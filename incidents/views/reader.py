@@ -19,7 +19,7 @@ from incidents.caching import (
 from incidents.export import live_json_ld
 from incidents.live.events import top_of_story
 from incidents.live.heads import cached_story_head, note_story_head
-from incidents.models import Story, Update
+from incidents.models import EmailSubscriber, Story, Update
 from incidents.paging import page_number, page_or_404
 from incidents.timeline import page_of, timeline_page
 from liveblog.offload import in_own_thread
@@ -103,6 +103,7 @@ def _article(request: HttpRequest, story: Story, newest_first: bool) -> tuple[st
         "corrections": story.corrections(),
         **top_of_story(story),  # the summary box (the pinned update) and the key events
         "json_ld": live_json_ld(story, address, request.build_absolute_uri, newest),
+        "scopes": EmailSubscriber.Scope.choices,  # the "Get updates by email" form's choices
     }
 
 
