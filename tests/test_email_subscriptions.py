@@ -646,7 +646,7 @@ def test_the_admin_does_not_offer_subscribers():
             },
         ),  # fmt: skip
         ("console:", "console.EmailBackend", None),
-        ("file:///tmp/mail", "filebased.EmailBackend", {"file_path": "/tmp/mail"}),
+        ("file:///var/mail/live", "filebased.EmailBackend", {"file_path": "/var/mail/live"}),
     ],
 )
 def test_email_url_names_the_mailer(monkeypatch, url, backend, options):
