@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models import Min
+from django.db.models.functions import Coalesce, Greatest
 from django.dispatch import receiver
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -90,9 +91,10 @@ def queue_next(story: Story) -> None:
     """Queue a run for when this story's next email falls due: a retry, or the end of a
     subscriber's EMAIL_BATCH_MINUTES with something still unsent."""
     moment = now()
+    # A waiting batch is due at its next attempt, or when its worker's hold runs out.
     retry = EmailBatch.objects.filter(
         subscriber__story=story, status=EmailBatch.Status.PENDING
-    ).aggregate(at=Min("due_at"))["at"]
+    ).aggregate(at=Min(Greatest("due_at", Coalesce("claimed_until", "due_at"))))["at"]
     waiting = EmailSubscriber.objects.filter(
         story=story, sent_through__lt=story.sequence, last_sent_at__isnull=False
     ).aggregate(at=Min("last_sent_at"))["at"]
