@@ -10,7 +10,8 @@ Markdown rendering, measured on this machine.
     .venv/bin/python bench/run.py --only long_story   # a 5,000-update story, both databases
 
 Each scenario runs in its own process (bench/fanout.py, bench/throughput.py, bench/replay.py,
-bench/article.py, bench/long_story.py, bench/render.py, bench/images.py) on a fresh database:
+bench/article.py, bench/long_story.py, bench/subscribers.py, bench/render.py, bench/images.py) on
+a fresh database:
 SQLite in /tmp, PostgreSQL at BENCH_POSTGRES_URL (default
 postgres://postgres@127.0.0.1:5432/liveblog_bench, dropped and created again). The bare-Django
 baseline (bench/bare.py) runs in the same scenario as the product it is compared with, served by
@@ -44,8 +45,11 @@ TARGETS = {
     "long_page_kb": 150,  # the first page of a 5,000-update story
     "long_page_ms": 20,  # its median server time, and the first request's after a change
     "image_ms": 1500,
+    "subscribers_ratio": 1.2,  # API publish with 10,000 subscribers and 10 webhooks, over none
 }
-SCENARIOS = ("fanout", "throughput", "replay", "article", "long_story", "render", "images")
+SCENARIOS = (
+    "fanout", "throughput", "replay", "article", "long_story", "subscribers", "render", "images",
+)  # fmt: skip
 DATABASES = {"postgres": "PostgreSQL", "sqlite": "SQLite", "none": "—"}
 
 
@@ -328,6 +332,18 @@ def print_result(r: dict) -> None:
         )
     elif r["scenario"] == "long_story":
         print_long_story(r, db)
+    elif r["scenario"] == "subscribers":
+        who = " and ".join(f"{count:,} {name}" for name, count in r["subscribers"])
+        row(
+            f"API publish with {who} on the story vs with none: median wall time "
+            f"({r['publishes']} publishes each, in process; the tasks are queued, no worker runs)",
+            db,
+            f"{r['none_median_ms']:.1f} ms (p95 {r['none_p95_ms']:.0f})",
+            f"{r['with_median_ms']:.1f} ms (p95 {r['with_p95_ms']:.0f})",
+            f"{r['ratio']:.2f}×",
+            "≤ 1.2×",
+            r["ratio"] <= TARGETS["subscribers_ratio"],
+        )
     elif r["scenario"] == "render":
         row(
             f"Markdown render, slowest of {r['bodies']} hostile bodies up to {r['max_chars']:,} "
@@ -433,6 +449,8 @@ def main():
             runs.append(("article", db, scenario("article", "--db", db)))
         if not args.skip_long_story:
             runs.append(("long_story", db, scenario("long_story", "--db", db)))
+        if not args.skip_subscribers:
+            runs.append(("subscribers", db, scenario("subscribers", "--db", db)))
     if not args.skip_render:
         runs.append(("render", "none", scenario("render")))
     if not args.skip_images:

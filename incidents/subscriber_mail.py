@@ -1,7 +1,7 @@
 """Emails to a story's subscribers, on Django's Tasks framework (like incidents/webhooks.py).
 
-A change never waits for email: once it is committed, one `send_due` task is queued for the story
-(and only when the story has subscribers, which each process remembers for a while). The task
+A change never waits for email: one `send_due` task is queued for the story with it (and only
+when the story has subscribers, which each process remembers for a while). The task
 takes on what is due in chunks (incidents/models/subscriber.py: each subscriber's cursor moves in
 the same transaction as the batch is made) and sends each batch: the updates it carries as they
 read now, numbered, with their times and permalinks, in HTML and plain text, with RFC 8058's
@@ -28,6 +28,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.timezone import now
+from django_tasks_db import DatabaseBackend
 
 from incidents import timefmt
 from incidents.export import plain_text
@@ -45,8 +46,16 @@ CONFIRMATION_ATTEMPTS = 5
 
 
 @receiver(story_changed)
-def queue_after_commit(sender, pk: int, sequence: int, **kwargs) -> None:
-    if any_subscriber(pk):
+def queue_with_change(sender, pk: int, sequence: int, **kwargs) -> None:
+    """One task per change of a story that has subscribers. When the queue is kept in the
+    database (django-tasks-db), the task is written in the change's own transaction: it exists
+    if and only if the change committed, and costs the publish no commit of its own. Another
+    backend (Redis) is handed the task once the change is committed."""
+    if not any_subscriber(pk):
+        return
+    if isinstance(send_due.get_backend(), DatabaseBackend):
+        send_due.enqueue(pk)
+    else:
         transaction.on_commit(lambda: send_due.enqueue(pk))
 
 
