@@ -25,7 +25,6 @@ from incidents.models import (
     EDITORS_GROUP,
     Change,
     CorrectionSuggestion,
-    EmailSubscriber,
     Revision,
     Story,
     Update,
@@ -55,28 +54,6 @@ class SuggestionForm(forms.ModelForm):
         if len(message) < 5:
             raise forms.ValidationError("Tell us a little more: what is wrong, and where?")
         return message
-
-    def is_bot(self) -> bool:
-        return bool(self.data.get("website"))
-
-
-class SubscribeForm(forms.Form):
-    """A reader's request to follow a story by email; the address is checked by the model."""
-
-    # Its length and form are checked by the model (EmailSubscriber.check_address).
-    email = forms.CharField(
-        label="Your email address",
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={"required": "Enter your email address."},
-    )
-    scope = model_field(
-        EmailSubscriber, "scope", label="Send me", widget=forms.RadioSelect, initial="all"
-    )
-    # A field people never see; bots fill it in (as on SuggestionForm).
-    website = forms.CharField(required=False, label="Leave this empty")
-
-    def clean_email(self):
-        return EmailSubscriber.check_address(self.cleaned_data["email"])
 
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))

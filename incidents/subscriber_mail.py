@@ -33,7 +33,8 @@ from django_tasks_db import DatabaseBackend
 from incidents import timefmt
 from incidents.export import plain_text
 from incidents.models import Change, EmailBatch, EmailSubscriber, Story, Update, story_changed
-from incidents.models.subscriber import ANY_SUBSCRIBER_KEY, changes_after
+from incidents.models.email_batch import changes_after
+from incidents.models.subscriber import ANY_SUBSCRIBER_KEY
 
 logger = logging.getLogger(__name__)
 QUEUE = "email"

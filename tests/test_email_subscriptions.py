@@ -16,7 +16,8 @@ from django.utils.timezone import now
 
 from incidents import subscriber_mail
 from incidents.models import EmailBatch, EmailSubscriber, UpdateEmailCount
-from incidents.models.subscriber import RETRY_DELAYS, SUBSCRIBES_PER_ADDRESS_PER_HOUR, Subscription
+from incidents.models.email_batch import RETRY_DELAYS
+from incidents.models.subscriber import SUBSCRIBES_PER_ADDRESS_PER_HOUR, Subscription
 from liveblog.env import env_email
 from tests.smtp_server import html_of, mailer, smtp_server, text_of
 from tests.task_worker import run_worker

@@ -8,6 +8,7 @@ there). Live streams, polls, feeds and the corrections log all read that log.
 """
 
 from incidents.models.change import NOTIFY_CHANNEL, Change, story_changed
+from incidents.models.email_batch import EmailBatch, UpdateEmailCount
 from incidents.models.people import (
     EDITORS_GROUP,
     EDITORS_ONLY,
@@ -21,7 +22,7 @@ from incidents.models.picture import Picture
 from incidents.models.search_entry import SearchEntry
 from incidents.models.story import Story, Tag
 from incidents.models.story_queries import StoryQuerySet
-from incidents.models.subscriber import EmailBatch, EmailSubscriber, UpdateEmailCount
+from incidents.models.subscriber import EmailSubscriber
 from incidents.models.suggestion import CorrectionSuggestion
 from incidents.models.token import ApiToken
 from incidents.models.update import IdempotencyConflict, Revision, StaleRevision, Update

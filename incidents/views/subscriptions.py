@@ -15,8 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from incidents import subscriber_mail
-from incidents.forms import SubscribeForm
 from incidents.models import EmailSubscriber, Story
+from incidents.subscribe_form import SubscribeForm
 from liveblog.signin import client_address
 
 SUBSCRIBE_PAGE = "incidents/subscribe.html"
