@@ -20,7 +20,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import transaction
 from django.db.models import Min
 from django.db.models.functions import Coalesce, Greatest
 from django.dispatch import receiver
@@ -28,9 +27,8 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.timezone import now
-from django_tasks_db import DatabaseBackend
 
-from incidents import timefmt
+from incidents import queueing, timefmt
 from incidents.export import plain_text
 from incidents.models import Change, EmailBatch, EmailSubscriber, Story, Update, story_changed
 from incidents.models.email_batch import changes_after
@@ -48,16 +46,9 @@ CONFIRMATION_ATTEMPTS = 5
 
 @receiver(story_changed)
 def queue_with_change(sender, pk: int, sequence: int, **kwargs) -> None:
-    """One task per change of a story that has subscribers. When the queue is kept in the
-    database (django-tasks-db), the task is written in the change's own transaction: it exists
-    if and only if the change committed, and costs the publish no commit of its own. Another
-    backend (Redis) is handed the task once the change is committed."""
-    if not any_subscriber(pk):
-        return
-    if isinstance(send_due.get_backend(), DatabaseBackend):
-        send_due.enqueue(pk)
-    else:
-        transaction.on_commit(lambda: send_due.enqueue(pk))
+    """One task per change of a story that has subscribers (incidents/queueing.py)."""
+    if any_subscriber(pk):
+        queueing.queue_with_change(send_due, pk)
 
 
 def any_subscriber(story_pk: int) -> bool:

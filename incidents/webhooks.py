@@ -1,9 +1,9 @@
 """Sending webhooks, on Django's Tasks framework (`django.tasks`; the embedded default keeps the
 queue in the database, `django-tasks-db`, run by `manage.py db_worker`).
 
-A change is never held up by its webhooks: once it is committed, one `fan_out` task is queued
-(and only when some webhook is active). The task writes one delivery row per webhook that asked
-for that kind of change and queues a `deliver` task for each. `deliver` sends the message
+A change is never held up by its webhooks: one `fan_out` task is queued with it (and only when
+some webhook is active; incidents/queueing.py). The task writes one delivery row per webhook
+that asked for that kind of change and queues a `deliver` task for each. `deliver` sends the message
 (signed as Standard Webhooks says: `webhook-id`, `webhook-timestamp`, `webhook-signature`), or
 Slack's incoming-webhook shape, and records the answer; a failure queues the next attempt after
 the wait its delivery row names, for about a day. A delivery already delivered or abandoned is
@@ -28,6 +28,7 @@ from django.dispatch import receiver
 from django.tasks import task
 from django.utils.timezone import now
 
+from incidents import queueing
 from incidents.api.representation import story_data, update_data, utc_time
 from incidents.export import plain_text
 from incidents.models import Change, Story, Webhook, WebhookDelivery, story_changed
@@ -44,9 +45,10 @@ QUEUE = "webhooks"
 
 
 @receiver(story_changed)
-def queue_after_commit(sender, pk: int, sequence: int, **kwargs) -> None:
+def queue_with_change(sender, pk: int, sequence: int, **kwargs) -> None:
+    """One fan-out task per change while any webhook listens (incidents/queueing.py)."""
     if any_active_webhook():
-        transaction.on_commit(lambda: fan_out.enqueue(pk, sequence))
+        queueing.queue_with_change(fan_out, pk, sequence)
 
 
 def any_active_webhook() -> bool:
