@@ -50,6 +50,20 @@ def test_a_reader_subscribes_from_the_article_and_confirms_by_the_emailed_link(
     assert (subscriber.email, subscriber.scope) == ("reader@example.org", "key")
 
 
+def test_a_mistake_is_shown_in_place_on_the_field(page, live_server, story, inbox):
+    page.goto(f"{live_server.url}{story.get_absolute_url()}")
+    form = page.locator("form#subscribe")
+    form.get_by_label("Your email address").fill("reader@@example.org")
+    form.get_by_role("button", name="Subscribe").click()
+
+    error = page.locator("#subscribe-email-error")
+    error.wait_for()
+    assert error.inner_text() == "Enter a valid email address."
+    assert page.url.endswith(story.get_absolute_url())
+    assert page.evaluate("document.activeElement.id") == "subscribe-email"
+    assert not EmailSubscriber.objects.exists()
+
+
 def test_without_javascript_the_form_answers_with_a_page_and_shows_what_is_wrong(
     browser, live_server, story, inbox
 ):

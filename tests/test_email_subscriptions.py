@@ -380,6 +380,22 @@ def test_key_events_only_and_when_it_ends_get_just_those(
     assert ends[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
+def test_subscribers_with_nothing_to_get_do_not_hold_up_the_rest(
+    inbox, story, editor, on_commit, monkeypatch
+):
+    monkeypatch.setattr(subscriber_mail, "CHUNK", 2)  # subscribers taken on two at a time
+    for n in range(4):
+        subscribed(story, f"keys{n}@example.org", "key")
+    subscribed(story, READER, "all")
+
+    on_commit(story, "Routine note.", by=editor)
+    run_worker()
+
+    [message] = inbox.messages
+    assert message["To"] == READER
+    assert set(EmailSubscriber.objects.values_list("sent_through", flat=True)) == {story.sequence}
+
+
 def test_a_new_subscriber_is_not_mailed_what_came_before(inbox, story, editor, on_commit):
     on_commit(story, "Before.", by=editor)
     subscribed(story)

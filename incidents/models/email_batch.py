@@ -105,11 +105,20 @@ class EmailBatch(models.Model):
 
     @classmethod
     def take_on(cls, story: Story, worker: str, limit: int = 100) -> list["EmailBatch"]:
-        """New emails for up to `limit` subscribers of the story who have something to get and
-        whose last email is at least EMAIL_BATCH_MINUTES old: each subscriber's cursor moves to
-        the story's sequence and, when anything there is for them, one batch is made, held by
-        `worker`. One transaction: a second task running at the same time takes other
-        subscribers, or none."""
+        """New emails, held by `worker`, for subscribers of the story who have something to get
+        and whose last email is at least EMAIL_BATCH_MINUTES old, up to `limit` subscribers at
+        a time: chunk after chunk until one yields an email or none is left (a subscriber with
+        nothing in its choice has its cursor moved on, and nothing made)."""
+        while True:
+            batches, looked_at = cls._take_on_chunk(story, worker, limit)
+            if batches or not looked_at:
+                return batches
+
+    @classmethod
+    def _take_on_chunk(cls, story: Story, worker: str, limit: int) -> tuple[list, int]:
+        """One transaction: each subscriber's cursor moves to the story's sequence and, when
+        anything there is for them, one batch is made. A second task running at the same time
+        takes other subscribers, or none."""
         moment = now()
         window = moment - timedelta(minutes=settings.EMAIL_BATCH_MINUTES)
         with transaction.atomic():
@@ -126,21 +135,17 @@ class EmailBatch(models.Model):
             )
             subscribers = list(due)
             if not subscribers:
-                return []
+                return [], 0
             lowest = min(subscriber.sent_through for subscriber in subscribers)
             changes = changes_after(story.pk, lowest, through)
-            batches, mailed = [], []
+            batches = []
             for subscriber in subscribers:
-                wanted = [
-                    c
-                    for c in changes
-                    if c.sequence > subscriber.sent_through and subscriber.wants(c)
-                ]
-                if wanted:
+                after = subscriber.sent_through
+                if any(c.sequence > after and subscriber.wants(c) for c in changes):
                     batches.append(
                         cls(
                             subscriber=subscriber,
-                            after_sequence=subscriber.sent_through,
+                            after_sequence=after,
                             through_sequence=through,
                             claimed_by=worker,
                             claimed_until=cls.hold_until(),
@@ -148,12 +153,10 @@ class EmailBatch(models.Model):
                         )
                     )
                     subscriber.last_sent_at = moment
-                    mailed.append(subscriber)
                 subscriber.sent_through = through
             EmailSubscriber.objects.bulk_update(subscribers, ["sent_through", "last_sent_at"])
-            cls.objects.bulk_create(batches)
-        # bulk_create sets primary keys on PostgreSQL; SQLite's too (RETURNING, 3.35+).
-        return batches
+            cls.objects.bulk_create(batches)  # their keys are set (RETURNING, on both databases)
+        return batches, len(subscribers)
 
     @classmethod
     def take_over(cls, worker: str, story: Story | None = None, limit: int = 100):

@@ -55,7 +55,8 @@ class Command(BaseCommand):
                 self.stop_worker(worker)
 
     def start_worker(self) -> subprocess.Popen:
-        """One `db_worker` beside the server (the queue lives in the database), for webhooks."""
+        """One `db_worker` beside the server (the queue lives in the database), for webhooks and
+        subscribers' emails (printed in this log unless EMAIL_URL names an SMTP server)."""
         # Quiet, so the server's last lines stay where to sign in; a task that fails says so on
         # the desk's webhooks page, and a crash still shows its traceback.
         command = [
