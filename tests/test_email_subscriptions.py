@@ -522,6 +522,21 @@ def test_an_email_that_keeps_failing_is_abandoned_and_logged(
     assert READER not in caplog.text  # the log names the subscriber, not the address
 
 
+def test_a_confirmation_email_the_server_refuses_is_sent_again_later(inbox, story, ask):
+    inbox.faults[:] = ["refuse"]
+    start = now()
+    with time_machine.travel(start, tick=False):
+        ask(story)
+        run_worker()
+    assert inbox.messages == []
+
+    with time_machine.travel(start + timedelta(minutes=3), tick=False):
+        run_worker()
+
+    [confirmation] = inbox.to(READER)
+    assert "Confirm" in confirmation["Subject"]
+
+
 def test_a_repeated_task_never_sends_twice(inbox, story, editor, on_commit):
     subscribed(story)
     on_commit(story, "One.", by=editor)
