@@ -74,6 +74,7 @@ def render_story(request: HttpRequest, slug: str, order: str | None):
     story.with_credits()  # its bylines and tags, from the cache while they stand
     newest_first = story.newest_first if order is None else order == Story.ReadingOrder.NEWEST
     template, context = _article(request, story, newest_first)
+    context["follows_story_order"] = order is None
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     response = for_readers(request, response)
