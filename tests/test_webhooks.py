@@ -20,7 +20,9 @@ from django.utils.timezone import now
 from incidents import webhooks
 from incidents.models import Change, Webhook, WebhookDelivery
 from incidents.models.webhook import RETRY_DELAYS
-from tests.task_worker import run_worker
+from tests.task_worker import lose_queued_tasks, queued_tasks, run_worker
+
+pytestmark = pytest.mark.tasks
 
 # --- a receiver ---------------------------------------------------------------------------------
 
@@ -207,9 +209,7 @@ def test_a_lost_task_is_found_overdue_and_queued_again(receiver, editor, story, 
     change = Change.objects.get(update=update)
     webhooks.fan_out.call(story.pk, change.sequence)
     # A worker was killed while holding this delivery: claimed, never finished, its task gone.
-    from django_tasks_db.models import DBTaskResult
-
-    DBTaskResult.objects.all().delete()
+    lose_queued_tasks()
     WebhookDelivery.objects.filter(webhook=webhook, change=change).update(
         due_at=now() - timedelta(minutes=5)
     )
@@ -241,14 +241,12 @@ def test_slack_format_posts_the_text_its_number_and_a_link(receiver, editor, sto
 def test_publishing_queues_one_task_and_sends_nothing_until_the_worker_runs(
     receiver, editor, story, on_commit
 ):
-    from django_tasks_db.models import DBTaskResult
-
     Webhook.create(url=receiver, events=["published"], by=editor)
     Receiver.answers[:] = ["hang"]
 
     on_commit(story, "One.", by=editor)
 
-    assert DBTaskResult.objects.count() == 1
+    assert queued_tasks() == ["incidents.webhooks.fan_out"]
     assert Receiver.got == []
 
 
@@ -265,11 +263,9 @@ def test_a_new_webhook_is_heard_at_once_though_none_listened_a_moment_ago(
 
 
 def test_no_task_is_queued_when_no_webhook_is_active(editor, story, on_commit):
-    from django_tasks_db.models import DBTaskResult
-
     on_commit(story, "One.", by=editor)
 
-    assert DBTaskResult.objects.count() == 0
+    assert queued_tasks() == []
 
 
 # --- what is refused ----------------------------------------------------------------------------
