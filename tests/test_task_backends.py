@@ -1,0 +1,347 @@
+"""Where background work is queued (issue 14, item 1): the database by default, Redis through RQ
+when TASKS_BACKEND=rq, and what that changes for `make run` and for a worker that dies.
+
+The tests that need RQ run on CI's pass over the task tests on that backend
+(`TASKS_BACKEND=rq make test PYTEST_ARGS="-m tasks"`); on the database backend they are skipped."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.utils.timezone import now
+
+from incidents import webhooks
+from incidents.models import Change, Webhook, WebhookDelivery
+from tests import live_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+only_on_rq = pytest.mark.skipif(
+    os.environ.get("TASKS_BACKEND", "").strip() != "rq",
+    reason='runs on the RQ backend: TASKS_BACKEND=rq make test PYTEST_ARGS="-m tasks"',
+)
+
+
+# --- the backend is chosen from the environment ------------------------------------------------
+
+
+def settings_of(environment: dict[str, str], *names: str) -> subprocess.CompletedProcess:
+    """`manage.py shell` printing settings, in an environment with no task settings but these."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"TASKS_BACKEND", "TASKS_REDIS_URL", "REDIS_URL"}
+    }
+    env.update(environment)
+    code = "from django.conf import settings; " + "; ".join(
+        f"print(repr(settings.{name}))" for name in names
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_tasks_are_kept_in_the_database_unless_the_environment_says_otherwise():
+    result = settings_of({}, "TASKS")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == repr(
+        {
+            "default": {
+                "BACKEND": "django_tasks_db.DatabaseBackend",
+                "QUEUES": ["default", "webhooks"],
+            }
+        }
+    )
+
+
+def test_tasks_backend_rq_queues_the_same_queues_in_the_redis_of_redis_url():
+    result = settings_of(
+        {"TASKS_BACKEND": "rq", "REDIS_URL": "redis://cache.internal:6379/2"},
+        "TASKS",
+        "RQ_QUEUES",
+    )
+
+    assert result.returncode == 0, result.stderr
+    tasks, queues = result.stdout.strip().splitlines()
+    assert tasks == repr(
+        {"default": {"BACKEND": "liveblog.rq_backend.RQBackend", "QUEUES": ["default", "webhooks"]}}
+    )
+    assert queues == repr(
+        {
+            "default": {"URL": "redis://cache.internal:6379/2", "DEFAULT_TIMEOUT": 600},
+            "webhooks": {"URL": "redis://cache.internal:6379/2", "DEFAULT_TIMEOUT": 600},
+        }
+    )
+
+
+def test_the_queue_can_have_a_redis_of_its_own():
+    result = settings_of(
+        {
+            "TASKS_BACKEND": "rq",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+            "TASKS_REDIS_URL": "redis://queue.internal:6379/0",
+        },
+        "RQ_QUEUES['webhooks']['URL']",
+        "CACHES['default']['LOCATION']",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "'redis://queue.internal:6379/0'",
+        "'redis://cache.internal:6379/0'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        (
+            {"TASKS_BACKEND": "celery"},
+            "TASKS_BACKEND must be one of database, rq, not 'celery'",
+        ),
+        (
+            {"TASKS_BACKEND": "rq"},
+            "TASKS_BACKEND=rq needs REDIS_URL (or TASKS_REDIS_URL) set",
+        ),
+        (
+            {"TASKS_BACKEND": "rq", "TASKS_REDIS_URL": "127.0.0.1:6379"},
+            "TASKS_REDIS_URL or REDIS_URL must be a redis:// URL, not '127.0.0.1:6379'",
+        ),
+    ],
+)
+def test_a_bad_task_setting_stops_start_up_with_one_line_naming_it(environment, message):
+    result = settings_of(environment, "TASKS")
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"liveblog: cannot start: {message}"
+
+
+# --- RQ's worker ---------------------------------------------------------------------------------
+
+
+def worker_env(**extra: str) -> dict[str, str]:
+    """What a worker on this test run's database and Redis keys (tests/testenv.py) needs."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": live_server.test_database_url(),
+        "DEBUG": "1",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    env.pop("SQLITE_TEST_NAME", None)
+    return env
+
+
+def rq_workers() -> list:
+    """The RQ workers that have said they listen, in this test run's Redis keys."""
+    from django_rq.queues import get_queue
+    from rq import Worker
+
+    queue = get_queue(settings.TASK_QUEUES[0])
+    return Worker.all(connection=queue.connection)
+
+
+def wait_until(condition, timeout: float = 30, what: str = "it"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := condition():
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"waited {timeout} s for {what}")
+
+
+@pytest.mark.tasks
+@only_on_rq
+@pytest.mark.django_db(transaction=True)
+def test_with_tasks_on_redis_make_run_starts_rqs_worker_and_stops_it_with_the_server():
+    port = live_server.free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "run_demo", "--port", str(port)],
+        cwd=ROOT,
+        env=worker_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines = []
+    try:
+        for line in server.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Stop the server with Ctrl+C."):
+                break
+        assert "Started the task worker (manage.py rqworker) beside the server" in lines, lines
+        [worker] = wait_until(rq_workers, what="RQ's worker to say it listens")
+        assert worker.queue_names() == settings.TASK_QUEUES
+    finally:
+        os.killpg(server.pid, signal.SIGINT)  # Ctrl+C, as in a terminal
+        server.communicate(timeout=30)
+
+    assert rq_workers() == []  # it stopped with the server, and said so
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A webhook receiver whose first call hangs until the test lets it go (a slow receiver);
+    it keeps each message's id, and whether it answered."""
+
+    calls: list[dict] = []
+    released = threading.Event()
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers["Content-Length"]))
+        call = {"id": self.headers["webhook-id"], "answered": False}
+        Receiver.calls.append(call)
+        if len(Receiver.calls) == 1:
+            Receiver.released.wait(60)
+            return  # the caller is gone by now
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+        call["answered"] = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hanging_receiver(settings):
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+    Receiver.calls = []
+    Receiver.released.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    Receiver.released.set()
+    server.shutdown()
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(proc.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+class RQWorker:
+    """The README's worker command, `manage.py rqworker <queues> --with-scheduler`, in a process
+    group of its own: RQ forks a process per job, and a crash takes it down too."""
+
+    def __init__(self):
+        command = [sys.executable, "manage.py", "rqworker", *settings.TASK_QUEUES]
+        self.process = subprocess.Popen(
+            [*command, "--with-scheduler"],
+            cwd=ROOT,
+            env=worker_env(WEBHOOK_ALLOW_LOOPBACK="1", WEBHOOK_TIMEOUT_SECONDS="30"),
+            start_new_session=True,
+        )
+
+    def crash(self):
+        """SIGKILL to the worker and every process it started: RQ runs each job in a process
+        group of its own, which would otherwise carry on without it."""
+        doomed = [self.process.pid, *descendants(self.process.pid)]
+        for pid in doomed:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+        return doomed
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.crash()
+
+
+@pytest.mark.tasks
+@only_on_rq
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_delivery_leaves_it_to_the_next_and_it_is_delivered_once(
+    hanging_receiver, editor, story
+):
+    from django_rq.queues import get_queue
+    from rq.registry import clean_registries
+
+    webhook = Webhook.create(url=hanging_receiver, events=["published"], by=editor)
+    first_worker = RQWorker()
+    try:
+        first = story.publish_update("Engineers found the cause.", by=editor)
+        wait_until(lambda: Receiver.calls, what="the receiver to be called")
+        killed = first_worker.crash()  # SIGKILL, mid-request: the worker and its job's process
+        assert len(killed) >= 2  # the worker, the job's process (and RQ's scheduler)
+        wait_until(lambda: not any(running(pid) for pid in killed), what="them to die")
+    finally:
+        first_worker.stop()
+    delivery = WebhookDelivery.objects.get(change__update=first)
+    assert (delivery.status, delivery.attempts) == ("pending", 0)  # claimed, never finished
+    # RQ, for its part, finds the job abandoned once its worker's heartbeat has run out (a
+    # worker's upkeep, every ten minutes, an hour on here) and fails it: never run again.
+    queue = get_queue(webhooks.QUEUE)
+    [job_id] = queue.started_job_registry.get_job_ids(cleanup=False)
+    with time_machine.travel(now() + timedelta(hours=1)):
+        clean_registries(queue)
+    assert job_id in queue.failed_job_registry
+    assert job_id not in queue.get_job_ids()
+    assert webhooks.deliver.get_result(job_id).status == "FAILED"
+
+    # Later (the claim runs out WEBHOOK_TIMEOUT_SECONDS + a minute after it was taken, and a
+    # delivery is overdue two minutes after that), another worker runs, and the next change
+    # finds the lost delivery overdue and queues it again.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(due_at=now() - timedelta(minutes=3))
+    second_worker = RQWorker()
+    try:
+        second = story.publish_update("Service is back.", by=editor)
+        wait_until(
+            lambda: WebhookDelivery.objects.filter(status="delivered").count() == 2,
+            what="both updates to be delivered",
+        )
+    finally:
+        second_worker.stop()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status) == ("delivered", 1, 200)
+    first_id = delivery.message_id
+    second_id = WebhookDelivery.objects.get(change__update=second).message_id
+    calls = [(call["id"], call["answered"]) for call in Receiver.calls]
+    assert calls[0] == (first_id, False)  # the killed worker's call, never answered
+    # The same message again (a receiver can tell by its id), answered: delivered once.
+    assert sorted(calls[1:]) == sorted([(first_id, True), (second_id, True)])
+    assert Change.objects.filter(story=story, kind="published").count() == 2
+    assert webhook.deliveries.count() == 2
