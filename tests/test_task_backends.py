@@ -6,6 +6,8 @@ The tests that need RQ run on CI's pass over the task tests on that backend
 
 import contextlib
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -258,14 +260,27 @@ def running(pid: int) -> bool:
     return state != "Z"
 
 
+def readme_command(name: str) -> list[str]:
+    """The README's `.venv/bin/python manage.py <name> ...` line, to run as written."""
+    readme = (ROOT / "README.md").read_text()
+    [line] = re.findall(rf"^\s*\.venv/bin/python (manage\.py {name} .*)$", readme, re.MULTILINE)
+    return [sys.executable, *shlex.split(line)]
+
+
+def test_the_readme_runs_rqs_worker_on_every_queue_with_its_scheduler():
+    command = readme_command("rqworker")
+
+    assert command[1:3] == ["manage.py", "rqworker"]
+    assert command[3:] == [*settings.TASK_QUEUES, "--with-scheduler"]
+
+
 class RQWorker:
-    """The README's worker command, `manage.py rqworker <queues> --with-scheduler`, in a process
-    group of its own: RQ forks a process per job, and a crash takes it down too."""
+    """The README's worker command (`manage.py rqworker <queues> --with-scheduler`), in a process
+    group of its own."""
 
     def __init__(self):
-        command = [sys.executable, "manage.py", "rqworker", *settings.TASK_QUEUES]
         self.process = subprocess.Popen(
-            [*command, "--with-scheduler"],
+            readme_command("rqworker"),
             cwd=ROOT,
             env=worker_env(WEBHOOK_ALLOW_LOOPBACK="1", WEBHOOK_TIMEOUT_SECONDS="30"),
             start_new_session=True,
