@@ -18,6 +18,7 @@ from liveblog.env import (
 )
 from liveblog.localenv import read_local_env
 from liveblog.media import media_origin, s3_storage
+from liveblog.redis_queues import rq_queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -307,7 +308,7 @@ if TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "liveblog.rq_backend.RQBackend", "QUEUES": TASK_QUEUES}}
     # A job runs at most ten minutes, then RQ stops it and it fails.
-    RQ_QUEUES = {name: {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in TASK_QUEUES}
+    RQ_QUEUES = rq_queues(TASKS_REDIS_URL, TASK_QUEUES, timeout=600)
     # The workers run each job through django-tasks-rq's Job class, which calls the task.
     RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 else:

@@ -38,7 +38,8 @@ only_on_rq = pytest.mark.skipif(
 
 
 def settings_of(environment: dict[str, str], *names: str) -> subprocess.CompletedProcess:
-    """`manage.py shell` printing settings, in an environment with no task settings but these."""
+    """`manage.py shell` printing settings (or expressions of `settings.X`), in an environment
+    with no task settings but these."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -46,7 +47,7 @@ def settings_of(environment: dict[str, str], *names: str) -> subprocess.Complete
     }
     env.update(environment)
     code = "from django.conf import settings; " + "; ".join(
-        f"print(repr(settings.{name}))" for name in names
+        f"print(repr({name if 'settings.' in name else f'settings.{name}'}))" for name in names
     )
     return subprocess.run(
         [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
@@ -76,20 +77,24 @@ def test_tasks_backend_rq_queues_the_same_queues_in_the_redis_of_redis_url():
     result = settings_of(
         {"TASKS_BACKEND": "rq", "REDIS_URL": "redis://cache.internal:6379/2"},
         "TASKS",
-        "RQ_QUEUES",
+        "sorted(settings.RQ_QUEUES)",
+        "{q['REDIS_CLIENT_KWARGS']['connection_pool'] for q in settings.RQ_QUEUES.values()}",
     )
 
     assert result.returncode == 0, result.stderr
-    tasks, queues = result.stdout.strip().splitlines()
-    assert tasks == repr(
-        {"default": {"BACKEND": "liveblog.rq_backend.RQBackend", "QUEUES": ["default", "webhooks"]}}
-    )
-    assert queues == repr(
-        {
-            "default": {"URL": "redis://cache.internal:6379/2", "DEFAULT_TIMEOUT": 600},
-            "webhooks": {"URL": "redis://cache.internal:6379/2", "DEFAULT_TIMEOUT": 600},
-        }
-    )
+    assert result.stdout.splitlines() == [
+        repr(
+            {
+                "default": {
+                    "BACKEND": "liveblog.rq_backend.RQBackend",
+                    "QUEUES": ["default", "webhooks"],
+                }
+            }
+        ),
+        "['default', 'webhooks']",
+        "{<redis.connection.ConnectionPool(<redis.connection.Connection("
+        "host=cache.internal,port=6379,db=2)>)>}",  # one pool, shared by every queue
+    ]
 
 
 def test_the_queue_can_have_a_redis_of_its_own():
@@ -97,17 +102,31 @@ def test_the_queue_can_have_a_redis_of_its_own():
         {
             "TASKS_BACKEND": "rq",
             "REDIS_URL": "redis://cache.internal:6379/0",
-            "TASKS_REDIS_URL": "redis://queue.internal:6379/0",
+            "TASKS_REDIS_URL": "rediss://queue.internal:6380/0",
         },
-        "RQ_QUEUES['webhooks']['URL']",
+        "RQ_QUEUES['webhooks']['REDIS_CLIENT_KWARGS']['connection_pool']",
         "CACHES['default']['LOCATION']",
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        "'redis://queue.internal:6379/0'",
+    assert result.stdout.splitlines() == [
+        "<redis.connection.ConnectionPool(<redis.connection.SSLConnection("
+        "host=queue.internal,port=6380,db=0)>)>",
         "'redis://cache.internal:6379/0'",
     ]
+
+
+def test_every_queue_shares_one_pool_of_redis_connections(settings):
+    from django_rq.queues import get_queue
+
+    from liveblog.redis_queues import rq_queues
+
+    queues = rq_queues("redis://127.0.0.1:6379/15", ["default", "webhooks"], timeout=600)
+    settings.RQ_QUEUES = queues
+
+    pools = {get_queue(name).connection.connection_pool for name in queues}
+
+    assert pools == {queues["default"]["REDIS_CLIENT_KWARGS"]["connection_pool"]}
 
 
 @pytest.mark.parametrize(
