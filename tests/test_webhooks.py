@@ -175,6 +175,30 @@ def test_a_failing_receiver_is_tried_again_later_and_a_delivered_message_never_t
     verified(Receiver.got[1], webhook.secret)
 
 
+def test_a_retry_runs_once_due_and_not_a_moment_before(receiver, editor, story, on_commit):
+    # RQ keeps a later task's time in whole seconds (liveblog/rq_backend.py): one that started
+    # early would find its delivery not yet due and end without sending, and nothing would try
+    # it again.
+    Webhook.create(url=receiver, events=["published"], by=editor)
+    Receiver.answers[:] = [500]
+    failed_at = now().replace(microsecond=600_000) + timedelta(minutes=1)
+    with time_machine.travel(failed_at, tick=False):
+        on_commit(story, "One.", by=editor)
+        run_worker()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.due_at == failed_at + RETRY_DELAYS[0]
+
+    with time_machine.travel(delivery.due_at - timedelta(seconds=0.5), tick=False):
+        run_worker()  # the second it is due in has begun, but not its moment
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, len(Receiver.got)) == ("pending", 1, 1)
+
+    with time_machine.travel(delivery.due_at + timedelta(seconds=1), tick=False):
+        run_worker()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, len(Receiver.got)) == ("delivered", 2, 2)
+
+
 def test_a_receiver_that_hangs_times_out_and_is_retried(receiver, editor, story, on_commit):
     Webhook.create(url=receiver, events=["published"], by=editor)
     Receiver.answers[:] = ["hang"]
