@@ -24,6 +24,7 @@ from django.utils.timezone import now
 
 from incidents import webhooks
 from incidents.models import Change, Webhook, WebhookDelivery
+from incidents.models.webhook import RETRY_DELAYS
 from tests import live_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,31 +219,35 @@ def test_with_tasks_on_redis_make_run_starts_rqs_worker_and_stops_it_with_the_se
 
 
 class Receiver(BaseHTTPRequestHandler):
-    """A webhook receiver whose first call hangs until the test lets it go (a slow receiver);
-    it keeps each message's id, and whether it answered."""
+    """A webhook receiver whose first call hangs until the test lets it go (a slow receiver), or
+    answers `first`; then 200. It keeps each message's id and the status it answered (None for
+    no answer)."""
 
+    first: int | str = "hang"
     calls: list[dict] = []
     released = threading.Event()
 
     def do_POST(self):  # noqa: N802 - http.server's name
         self.rfile.read(int(self.headers["Content-Length"]))
-        call = {"id": self.headers["webhook-id"], "answered": False}
+        call = {"id": self.headers["webhook-id"], "status": None, "at": now()}
         Receiver.calls.append(call)
-        if len(Receiver.calls) == 1:
+        status = Receiver.first if len(Receiver.calls) == 1 else 200
+        if status == "hang":
             Receiver.released.wait(60)
             return  # the caller is gone by now
-        self.send_response(200)
+        self.send_response(status)
         self.end_headers()
         self.wfile.write(b"ok")
-        call["answered"] = True
+        call["status"] = status
 
     def log_message(self, *args):
         pass
 
 
 @pytest.fixture
-def hanging_receiver(settings):
+def receiver(settings):
     settings.WEBHOOK_ALLOW_LOOPBACK = True
+    Receiver.first = "hang"
     Receiver.calls = []
     Receiver.released.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
@@ -328,12 +333,12 @@ class RQWorker:
 @only_on_rq
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_delivery_leaves_it_to_the_next_and_it_is_delivered_once(
-    hanging_receiver, editor, story
+    receiver, editor, story
 ):
     from django_rq.queues import get_queue
     from rq.registry import clean_registries
 
-    webhook = Webhook.create(url=hanging_receiver, events=["published"], by=editor)
+    webhook = Webhook.create(url=receiver, events=["published"], by=editor)
     first_worker = RQWorker()
     try:
         first = story.publish_update("Engineers found the cause.", by=editor)
@@ -373,9 +378,40 @@ def test_a_worker_killed_mid_delivery_leaves_it_to_the_next_and_it_is_delivered_
     assert (delivery.status, delivery.attempts, delivery.last_status) == ("delivered", 1, 200)
     first_id = delivery.message_id
     second_id = WebhookDelivery.objects.get(change__update=second).message_id
-    calls = [(call["id"], call["answered"]) for call in Receiver.calls]
-    assert calls[0] == (first_id, False)  # the killed worker's call, never answered
+    calls = [(call["id"], call["status"]) for call in Receiver.calls]
+    assert calls[0] == (first_id, None)  # the killed worker's call, never answered
     # The same message again (a receiver can tell by its id), answered: delivered once.
-    assert sorted(calls[1:]) == sorted([(first_id, True), (second_id, True)])
+    assert sorted(calls[1:]) == sorted([(first_id, 200), (second_id, 200)])
     assert Change.objects.filter(story=story, kind="published").count() == 2
     assert webhook.deliveries.count() == 2
+
+
+@pytest.mark.tasks
+@only_on_rq
+@pytest.mark.django_db(transaction=True)
+def test_rqs_worker_runs_a_failed_delivery_again_once_it_is_due(receiver, editor, story):
+    Webhook.create(url=receiver, events=["published"], by=editor)
+    Receiver.first = 500
+    worker = RQWorker()
+    try:
+        story.publish_update("Engineers found the cause.", by=editor)
+        wait_until(lambda: Receiver.calls, what="the first attempt")
+        delivery = wait_until(
+            lambda: WebhookDelivery.objects.filter(attempts=1).first(), what="its record"
+        )
+        assert (delivery.status, delivery.last_status) == ("pending", 500)
+        # The next attempt waits in RQ's schedule until it is due, five seconds on, and the
+        # worker's scheduler queues it then.
+        assert delivery.due_at - delivery.last_attempt_at == RETRY_DELAYS[0]
+        due_at = delivery.due_at
+        delivery = wait_until(
+            lambda: WebhookDelivery.objects.filter(status="delivered").first(),
+            what="the delivery",
+        )
+    finally:
+        worker.stop()
+
+    assert (delivery.attempts, delivery.last_status) == (2, 200)
+    assert due_at <= Receiver.calls[1]["at"] < due_at + timedelta(seconds=10)
+    assert [call["status"] for call in Receiver.calls] == [500, 200]
+    assert Receiver.calls[0]["id"] == Receiver.calls[1]["id"]
