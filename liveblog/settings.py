@@ -310,6 +310,7 @@ if TASKS_BACKEND == "rq":
         raise ImproperlyConfigured(
             f"TASKS_REDIS_URL or REDIS_URL must be a redis:// URL, not {TASKS_REDIS_URL!r}"
         )
+    # django_tasks_db stays installed too: switching back and forth leaves no migration unapplied.
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "liveblog.rq_backend.RQBackend", "QUEUES": TASK_QUEUES}}
     # A job runs at most ten minutes, then RQ stops it and it fails.
@@ -317,8 +318,6 @@ if TASKS_BACKEND == "rq":
     # The workers run each job through django-tasks-rq's Job class, which calls the task.
     RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 else:
-    # django_tasks_db stays installed whichever backend runs, so switching leaves no migration
-    # unapplied.
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 # The site's own address, for links in what leaves it (webhooks): e.g. https://live.example.com.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")

@@ -4,9 +4,29 @@ whichever backend the settings chose (TASKS_BACKEND: the database, or Redis thro
 Every test of background work carries `pytest.mark.tasks` (CI runs those again on RQ) and calls
 `run_worker()` after the change it checks: it runs every task that is due, until none is left,
 in the test's own thread and transaction. A test that moves the clock (time_machine) finds the
-tasks due by then run, on either backend."""
+tasks due by then run, on either backend (RQ keeps times to the second: travel a second past).
 
+`RQWorker` is RQ's real worker in a process of its own, for tests of what a worker process does
+(`only_on_rq`; such tests use `pytest.mark.django_db(transaction=True)`)."""
+
+import contextlib
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+only_on_rq = pytest.mark.skipif(
+    os.environ.get("TASKS_BACKEND", "").strip() != "rq",
+    reason='runs on the RQ backend: TASKS_BACKEND=rq make test PYTEST_ARGS="-m tasks"',
+)
 
 
 def on_rq() -> bool:
@@ -117,3 +137,86 @@ def _run_rq_worker():
     finally:
         scheduler.connection.close()
         connection.close()
+
+
+# --- RQ's worker in a process of its own ----------------------------------------------------------
+
+
+def readme_command(name: str) -> list[str]:
+    """The README's `.venv/bin/python manage.py <name> ...` line, to run as written."""
+    readme = (ROOT / "README.md").read_text()
+    [line] = re.findall(rf"^\s*\.venv/bin/python (manage\.py {name} .*)$", readme, re.MULTILINE)
+    return [sys.executable, *shlex.split(line)]
+
+
+def worker_env(**extra: str) -> dict[str, str]:
+    """A worker process's environment: this test's database, this run's Redis keys
+    (tests/testenv.py), and `extra`."""
+    from tests.live_server import test_database_url
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "DEBUG": "1",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    env.pop("SQLITE_TEST_NAME", None)
+    return env
+
+
+class RQWorker:
+    """The README's worker command (`manage.py rqworker <queues> --with-scheduler`), in a process
+    group of its own, with `env` added to its environment."""
+
+    def __init__(self, **env: str):
+        self.process = subprocess.Popen(
+            readme_command("rqworker"), cwd=ROOT, env=worker_env(**env), start_new_session=True
+        )
+
+    def crash(self) -> list[int]:
+        """SIGKILL to the worker and every process it started, as when its machine dies: RQ runs
+        each job in a process group of its own, which would otherwise carry on without it.
+        Returns their process ids."""
+        doomed = [self.process.pid, *descendants(self.process.pid)]
+        for pid in doomed:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+        return doomed
+
+    def stop(self) -> None:
+        """As a service manager stops it: SIGTERM, and it finishes the job in hand."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.crash()
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(proc.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended

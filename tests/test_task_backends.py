@@ -4,10 +4,7 @@ when TASKS_BACKEND=rq, and what that changes for `make run` and for a worker tha
 The tests that need RQ run on CI's pass over the task tests on that backend
 (`TASKS_BACKEND=rq make test PYTEST_ARGS="-m tasks"`); on the database backend they are skipped."""
 
-import contextlib
 import os
-import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -26,14 +23,15 @@ from incidents import webhooks
 from incidents.models import Change, Webhook, WebhookDelivery
 from incidents.models.webhook import RETRY_DELAYS
 from tests import live_server
-
-ROOT = Path(__file__).resolve().parent.parent
-
-only_on_rq = pytest.mark.skipif(
-    os.environ.get("TASKS_BACKEND", "").strip() != "rq",
-    reason='runs on the RQ backend: TASKS_BACKEND=rq make test PYTEST_ARGS="-m tasks"',
+from tests.task_worker import (
+    RQWorker,
+    only_on_rq,
+    readme_command,
+    running,
+    worker_env,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 
 # --- the backend is chosen from the environment ------------------------------------------------
 
@@ -157,19 +155,6 @@ def test_a_bad_task_setting_stops_start_up_with_one_line_naming_it(environment, 
 # --- RQ's worker ---------------------------------------------------------------------------------
 
 
-def worker_env(**extra: str) -> dict[str, str]:
-    """What a worker on this test run's database and Redis keys (tests/testenv.py) needs."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": live_server.test_database_url(),
-        "DEBUG": "1",
-        "LOG_LEVEL": "WARNING",
-        **extra,
-    }
-    env.pop("SQLITE_TEST_NAME", None)
-    return env
-
-
 def rq_workers() -> list:
     """The RQ workers that have said they listen, in this test run's Redis keys."""
     from django_rq.queues import get_queue
@@ -257,76 +242,11 @@ def receiver(settings):
     server.shutdown()
 
 
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(proc.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def running(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def readme_command(name: str) -> list[str]:
-    """The README's `.venv/bin/python manage.py <name> ...` line, to run as written."""
-    readme = (ROOT / "README.md").read_text()
-    [line] = re.findall(rf"^\s*\.venv/bin/python (manage\.py {name} .*)$", readme, re.MULTILINE)
-    return [sys.executable, *shlex.split(line)]
-
-
 def test_the_readme_runs_rqs_worker_on_every_queue_with_its_scheduler():
     command = readme_command("rqworker")
 
     assert command[1:3] == ["manage.py", "rqworker"]
     assert command[3:] == [*settings.TASK_QUEUES, "--with-scheduler"]
-
-
-class RQWorker:
-    """The README's worker command (`manage.py rqworker <queues> --with-scheduler`), in a process
-    group of its own."""
-
-    def __init__(self):
-        self.process = subprocess.Popen(
-            readme_command("rqworker"),
-            cwd=ROOT,
-            env=worker_env(WEBHOOK_ALLOW_LOOPBACK="1", WEBHOOK_TIMEOUT_SECONDS="30"),
-            start_new_session=True,
-        )
-
-    def crash(self):
-        """SIGKILL to the worker and every process it started: RQ runs each job in a process
-        group of its own, which would otherwise carry on without it."""
-        doomed = [self.process.pid, *descendants(self.process.pid)]
-        for pid in doomed:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        self.process.wait()
-        return doomed
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.crash()
 
 
 @pytest.mark.tasks
@@ -339,7 +259,7 @@ def test_a_worker_killed_mid_delivery_leaves_it_to_the_next_and_it_is_delivered_
     from rq.registry import clean_registries
 
     webhook = Webhook.create(url=receiver, events=["published"], by=editor)
-    first_worker = RQWorker()
+    first_worker = RQWorker(WEBHOOK_ALLOW_LOOPBACK="1", WEBHOOK_TIMEOUT_SECONDS="30")
     try:
         first = story.publish_update("Engineers found the cause.", by=editor)
         wait_until(lambda: Receiver.calls, what="the receiver to be called")
@@ -364,7 +284,7 @@ def test_a_worker_killed_mid_delivery_leaves_it_to_the_next_and_it_is_delivered_
     # delivery is overdue two minutes after that), another worker runs, and the next change
     # finds the lost delivery overdue and queues it again.
     WebhookDelivery.objects.filter(pk=delivery.pk).update(due_at=now() - timedelta(minutes=3))
-    second_worker = RQWorker()
+    second_worker = RQWorker(WEBHOOK_ALLOW_LOOPBACK="1", WEBHOOK_TIMEOUT_SECONDS="30")
     try:
         second = story.publish_update("Service is back.", by=editor)
         wait_until(
@@ -392,7 +312,7 @@ def test_a_worker_killed_mid_delivery_leaves_it_to_the_next_and_it_is_delivered_
 def test_rqs_worker_runs_a_failed_delivery_again_once_it_is_due(receiver, editor, story):
     Webhook.create(url=receiver, events=["published"], by=editor)
     Receiver.first = 500
-    worker = RQWorker()
+    worker = RQWorker(WEBHOOK_ALLOW_LOOPBACK="1", WEBHOOK_TIMEOUT_SECONDS="30")
     try:
         story.publish_update("Engineers found the cause.", by=editor)
         wait_until(lambda: Receiver.calls, what="the first attempt")
