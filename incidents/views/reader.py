@@ -1,7 +1,6 @@
 """What readers see: the front page and the article. No sign-in, no cookies, cacheable by any
 CDN or browser for anonymous readers (incidents/caching.py)."""
 
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -72,7 +71,7 @@ def render_story(request: HttpRequest, slug: str, order: str | None):
         page = remembered_page(request, key, version)
         if page is not None:
             return page
-    prefetch_related_objects([story], "bylines", "tags")
+    story.with_credits()  # its bylines and tags, from the cache while they stand
     newest_first = story.newest_first if order is None else order == Story.ReadingOrder.NEWEST
     template, context = _article(request, story, newest_first)
     response = render(request, template, context)
