@@ -55,7 +55,8 @@ class Command(BaseCommand):
                 self.stop_worker(worker)
 
     def start_worker(self) -> subprocess.Popen:
-        """One `db_worker` beside the server (the queue lives in the database), for webhooks."""
+        """One `db_worker` beside the server (the queue lives in the database), for webhooks and
+        push notifications."""
         # Quiet, so the server's last lines stay where to sign in; a task that fails says so on
         # the desk's webhooks page, and a crash still shows its traceback.
         command = [
