@@ -1,0 +1,54 @@
+"""The article's notifications control in Chromium (served by a real uvicorn process): the
+service worker registers for the readers' pages and the control appears, with no inline script
+(the page's strict Content-Security-Policy holds).
+
+Real delivery cannot be shown here: headless Chromium has no push service to subscribe with (it
+would be Google's, which this machine cannot reach), so `pushManager.subscribe()` fails and the
+control says so. Delivery itself is tested against a stand-in push service (tests/test_push.py).
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from liveblog.vapid import new_keys
+from tests.live_server import Server
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def server():
+    with Server(env=new_keys("mailto:desk@example.com")) as server:
+        yield server
+
+
+def test_the_service_worker_registers_and_the_notifications_control_appears(
+    browser, server, story
+):
+    context = browser.new_context(permissions=["notifications"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+    page.goto(f"{server.url}/stories/{story.slug}/")
+
+    control = page.locator("[data-push]")
+    expect(control).to_be_visible()
+    expect(control).to_have_attribute("data-push-ready", "")
+    expect(control.get_by_role("button", name="Turn on notifications")).to_be_visible()
+    expect(control.get_by_label("Browser notifications of")).to_have_value("key")
+    scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
+    assert scope == f"{server.url}/stories/"
+    worker = page.evaluate("navigator.serviceWorker.ready.then((r) => r.active.scriptURL)")
+    assert worker == f"{server.url}/push/worker.js"
+
+    # No push service for headless Chromium: the reader is told, nothing is kept.
+    control.get_by_role("button", name="Turn on notifications").click()
+    expect(control.locator("[data-push-status]")).to_contain_text(
+        "Could not turn on notifications", timeout=15_000
+    )
+    expect(control.get_by_role("button", name="Turn on notifications")).to_be_enabled()
+    assert not story.push_subscriptions.exists()
+    assert not [p for p in problems if "Content Security Policy" in p]
+    context.close()
