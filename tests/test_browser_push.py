@@ -8,12 +8,14 @@ control says so. Delivery itself is tested against a stand-in push service (test
 """
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from liveblog.vapid import new_keys
 from tests.live_server import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SERIOUS = {"serious", "critical"}
 
 
 @pytest.fixture
@@ -51,4 +53,6 @@ def test_the_service_worker_registers_and_the_notifications_control_appears(
     expect(control.get_by_role("button", name="Turn on notifications")).to_be_enabled()
     assert not story.push_subscriptions.exists()
     assert not [p for p in problems if "Content Security Policy" in p]
+    found = Axe().run(page).response["violations"]
+    assert [f"{v['id']}: {v['help']}" for v in found if v["impact"] in SERIOUS] == []
     context.close()
