@@ -24,9 +24,7 @@ def server():
         yield server
 
 
-def test_the_service_worker_registers_and_the_notifications_control_appears(
-    browser, server, story
-):
+def test_the_service_worker_registers_and_the_notifications_control_appears(browser, server, story):
     context = browser.new_context(permissions=["notifications"])
     page = context.new_page()
     page.set_default_timeout(10_000)
