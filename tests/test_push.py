@@ -320,6 +320,24 @@ def test_a_delivery_is_abandoned_when_the_push_service_keeps_failing(
     assert PushSubscription.objects.count() == 1  # a failing service is not the reader leaving
 
 
+def test_after_the_sites_keys_change_the_push_service_refuses_and_nothing_is_retried(
+    client, story, service, editor, on_commit, settings
+):
+    browser = service.browser()
+    subscribe(client, story, browser.subscription())
+    other = new_keys("mailto:desk@example.com")  # not the key the browser subscribed with
+    settings.VAPID_PRIVATE_KEY = other["VAPID_PRIVATE_KEY"]
+    settings.VAPID_PUBLIC_KEY = other["VAPID_PUBLIC_KEY"]
+
+    on_commit(story, "Found it.", by=editor, key_event=True)
+    run_worker()
+
+    assert service.payloads(browser) == []
+    assert service.refused == ["signed with a key the subscription was not made with"]
+    delivery = PushDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status) == ("abandoned", 1, 403)
+
+
 def test_a_lost_task_is_found_overdue_and_queued_again(client, story, service, editor, on_commit):
     from django_tasks_db.models import DBTaskResult
 
