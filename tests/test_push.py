@@ -477,6 +477,42 @@ def test_a_subscription_with_a_bad_auth_secret_or_choice_is_refused(client, stor
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        '{"subscription": {"endpoint": 5, "keys": {}}}',
+        '{"subscription": {"endpoint": "https://push.example/x", "keys": []}}',
+        '{"subscription": {"endpoint": "https://push.example/x", "keys": {"p256dh": 5}}}',
+        '{"subscription": {"endpoint": "https://x:99999/y", "keys": {"p256dh": null}}}',
+        '{"subscription": "text", "events": ["all"]}',
+        '{"subscription": null, "events": null}',
+        '"\\ud800"',
+        "\u0000",
+    ],
+)
+def test_odd_json_gets_a_400_never_a_500(client, story, service, body):
+    response = client.post(
+        reverse("reader:push_subscribe", args=[story.slug]),
+        body,
+        content_type="application/json",
+        headers=SAME_SITE,
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert not PushSubscription.objects.exists()
+
+
+def test_an_endpoint_with_an_impossible_port_is_refused(client, story, service):
+    subscription = service.browser().subscription()
+    subscription["endpoint"] = "https://push.example:99999/x"
+
+    response = subscribe(client, story, subscription)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "The push service push.example could not be found."}
+
+
+@pytest.mark.parametrize(
     ("endpoint", "message"),
     [
         ("http://push.example.com/x", "A push endpoint must be an https:// address."),
