@@ -80,9 +80,13 @@ def test_the_service_worker_shows_a_pushed_update_and_links_to_its_permalink(
     page.goto(f"{server.url}/stories/{story.slug}/")
     expect(page.locator("[data-push]")).to_have_attribute("data-push-ready", "")
     page.evaluate("navigator.serviceWorker.ready")
-    [registration_id] = {
-        r["registrationId"] for r in registrations if r["scopeURL"] == f"{server.url}/stories/"
-    }
+    ours = set()
+    for _ in range(50):  # DevTools' event may come a moment after the page sees the worker ready
+        ours = {r["registrationId"] for r in registrations if r["scopeURL"].endswith("/stories/")}
+        if ours:
+            break
+        page.wait_for_timeout(100)
+    [registration_id] = ours
 
     message = notification(update)
     devtools.send(
