@@ -18,6 +18,7 @@ from incidents.models.people import (
     user_is_editor,
 )
 from incidents.models.picture import Picture
+from incidents.models.push import PushDelivery, PushSubscription
 from incidents.models.search_entry import SearchEntry
 from incidents.models.story import Story, Tag
 from incidents.models.story_queries import StoryQuerySet
@@ -36,6 +37,8 @@ from incidents.models.validators import (
 from incidents.models.webhook import Webhook, WebhookDelivery
 
 __all__ = [
+    "PushDelivery",
+    "PushSubscription",
     "Webhook",
     "WebhookDelivery",
     "EARLIEST_TIMESTAMP",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents.views import corrections, finding, reader
+from incidents.views import corrections, finding, push, reader
 
 app_name = "reader"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("stories/<slug:slug>/", reader.story, name="story"),
     path("stories/<slug:slug>/updates/<int:number>/", reader.update_permalink, name="update"),
     path("stories/<slug:slug>/suggest-correction/", corrections.suggest, name="suggest_correction"),
+    path("stories/<slug:slug>/push/subscribe", push.subscribe, name="push_subscribe"),
+    path("stories/<slug:slug>/push/unsubscribe", push.unsubscribe, name="push_unsubscribe"),
+    path("push/worker.js", push.service_worker, name="push_worker"),
     path("tags/<slug:slug>/", finding.tag, name="tag"),
     path("search/", finding.search, name="search"),
 ]

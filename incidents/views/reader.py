@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from incidents import timefmt
+from incidents import push, timefmt
 from incidents.caching import (
     cacheable_for_readers,
     conditional,
@@ -103,6 +103,7 @@ def _article(request: HttpRequest, story: Story, newest_first: bool) -> tuple[st
         "corrections": story.corrections(),
         **top_of_story(story),  # the summary box (the pinned update) and the key events
         "json_ld": live_json_ld(story, address, request.build_absolute_uri, newest),
+        "push_key": push.public_key(),  # None: push is off, no button
     }
 
 

@@ -61,7 +61,8 @@ class Command(BaseCommand):
     def start_worker(self) -> subprocess.Popen:
         """One task worker beside the server, for the backend the settings chose: `db_worker`
         (the queue lives in the database) or, with TASKS_BACKEND=rq, RQ's worker on every queue,
-        with its scheduler for tasks that run later (retries)."""
+        with its scheduler for tasks that run later (retries): webhooks and
+        push notifications."""
         # Quiet, so the server's last lines stay where to sign in; a task that fails says so on
         # the desk's webhooks page, and a crash still shows its traceback.
         if settings.TASKS_BACKEND == "rq":
