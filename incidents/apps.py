@@ -7,7 +7,8 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Live stories"
 
     def ready(self):
-        # Receivers of `story_changed`: this process's memory of story heads, its hub, and the
-        # webhooks' and the subscriber emails' queues.
-        from incidents import subscriber_mail, webhooks  # noqa: F401
+        # Receivers of `story_changed`: this process's memory of story heads, its hub, the
+        # webhooks' queue, the subscriber emails' and the push notifications' (which also
+        # registers its check).
+        from incidents import push, subscriber_mail, webhooks  # noqa: F401
         from incidents.live import heads, local  # noqa: F401

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0015_fewer_queries_per_page'),
+        ('incidents', '0016_push_subscriptions'),
     ]
 
     operations = [

@@ -19,6 +19,7 @@ from incidents.models.people import (
     user_is_editor,
 )
 from incidents.models.picture import Picture
+from incidents.models.push import PushDelivery, PushSubscription
 from incidents.models.search_entry import SearchEntry
 from incidents.models.story import Story, Tag
 from incidents.models.story_queries import StoryQuerySet
@@ -41,6 +42,8 @@ __all__ = [
     "EmailBatch",
     "EmailSubscriber",
     "UpdateEmailCount",
+    "PushDelivery",
+    "PushSubscription",
     "Webhook",
     "WebhookDelivery",
     "EARLIEST_TIMESTAMP",

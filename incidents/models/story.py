@@ -188,7 +188,9 @@ class Story(RendersMarkdown):
                 cursor.execute(
                     "SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, f"{self.pk}:{self.sequence}"]
                 )
-        story_changed.send(sender=Story, pk=self.pk, slug=self.slug, sequence=self.sequence)
+        story_changed.send(
+            sender=Story, pk=self.pk, slug=self.slug, sequence=self.sequence, kind=kind
+        )
         return change
 
     def log_outside_edit(self, update=None, *, by=None) -> None:

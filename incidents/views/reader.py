@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from incidents import timefmt
+from incidents import push, timefmt
 from incidents.caching import (
     cacheable_for_readers,
     conditional,
@@ -74,6 +74,7 @@ def render_story(request: HttpRequest, slug: str, order: str | None):
     story.with_credits()  # its bylines and tags, from the cache while they stand
     newest_first = story.newest_first if order is None else order == Story.ReadingOrder.NEWEST
     template, context = _article(request, story, newest_first)
+    context["follows_story_order"] = order is None
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     response = for_readers(request, response)
@@ -103,6 +104,7 @@ def _article(request: HttpRequest, story: Story, newest_first: bool) -> tuple[st
         **top_of_story(story),  # the summary box (the pinned update) and the key events
         "json_ld": live_json_ld(story, address, request.build_absolute_uri, newest),
         "scopes": EmailSubscriber.Scope.choices,  # the "Get updates by email" form's choices
+        "push_key": push.public_key(),  # None: push is off, no button
     }
 
 
