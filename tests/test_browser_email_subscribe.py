@@ -10,7 +10,7 @@ from incidents.models import EmailSubscriber
 from tests.smtp_server import mailer, smtp_server, text_of
 from tests.task_worker import run_worker
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.tasks, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

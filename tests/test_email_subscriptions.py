@@ -20,7 +20,9 @@ from incidents.models.email_batch import RETRY_DELAYS
 from incidents.models.subscriber import SUBSCRIBES_PER_ADDRESS_PER_HOUR, Subscription
 from liveblog.env import env_email
 from tests.smtp_server import html_of, mailer, smtp_server, text_of
-from tests.task_worker import run_worker
+from tests.task_worker import queued_tasks, run_worker
+
+pytestmark = pytest.mark.tasks
 
 SITE = "https://live.example.com"
 READER = "reader@example.org"
@@ -551,18 +553,17 @@ def test_a_repeated_task_never_sends_twice(inbox, story, editor, on_commit):
 def test_publishing_queues_one_task_only_when_the_story_has_subscribers(
     inbox, story, other_story, editor, on_commit
 ):
-    from django_tasks_db.models import DBTaskResult
-
     on_commit(story, "Nobody follows yet.", by=editor)
-    assert DBTaskResult.objects.count() == 0
+    assert queued_tasks() == []
 
     subscribed(story)
     on_commit(story, "Now someone does.", by=editor)
     on_commit(other_story, "Another story.", by=editor)
 
-    [queued] = DBTaskResult.objects.all()
-    assert queued.args_kwargs["args"] == [story.pk]
+    assert queued_tasks() == ["incidents.subscriber_mail.send_due"]
     assert inbox.messages == []  # nothing sent until a worker runs
+    run_worker()
+    assert len(inbox.to(READER)) == 1
 
 
 # --- the desk -----------------------------------------------------------------------------------

@@ -17,7 +17,13 @@ from incidents.models.subscriber import Subscription
 from tests import live_server
 from tests.smtp_server import smtp_server, text_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# It starts the database queue's worker, `make run`'s.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        os.environ.get("TASKS_BACKEND", "").strip() == "rq", reason="starts manage.py db_worker"
+    ),
+]
 
 SITE = "https://live.example.com"
 HOLD_SECONDS = 2  # how long a worker holds what it took on (EMAIL_CLAIM_SECONDS)
