@@ -1,10 +1,10 @@
 """How far each update went beyond the open pages, for the desk (issue 14, item 7): how many
-push notifications went out for it and how its webhook calls fared. One query per channel for a
-whole timeline, whatever its length."""
+push notifications and emails went out for it and how its webhook calls fared. One query per
+channel for a whole timeline, whatever its length."""
 
 from dataclasses import dataclass
 
-from incidents.models import PushDelivery, Update, WebhookDelivery
+from incidents.models import PushDelivery, Update, UpdateEmailCount, WebhookDelivery
 
 
 @dataclass(frozen=True)
@@ -12,9 +12,10 @@ class Reach:
     push: int = 0
     webhooks_delivered: int = 0
     webhooks_failed: int = 0
+    emails: int = 0
 
     def __bool__(self) -> bool:
-        return any((self.push, self.webhooks_delivered, self.webhooks_failed))
+        return any((self.push, self.emails, self.webhooks_delivered, self.webhooks_failed))
 
     @property
     def parts(self) -> list[dict]:
@@ -22,6 +23,7 @@ class Reach:
         failing"; the failing part stands out."""
         counted = [
             (self.push, "push notification", "push notifications", False),
+            (self.emails, "email", "emails", False),
             (self.webhooks_delivered, "webhook", "webhooks", False),
             (self.webhooks_failed, "webhook call failing", "webhook calls failing", True),
         ]
@@ -39,6 +41,7 @@ def note_reach(updates: list[Update]) -> None:
         return
     push = PushDelivery.objects.sent_counts(shown)
     webhooks = WebhookDelivery.objects.counts_by_update(shown)
+    emails = UpdateEmailCount.for_updates(shown)
     for update in shown:
         delivered, failed = webhooks.get(update.pk, (0, 0))
-        update.reach = Reach(push.get(update.pk, 0), delivered, failed)
+        update.reach = Reach(push.get(update.pk, 0), delivered, failed, emails.get(update.pk, 0))

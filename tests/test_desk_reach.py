@@ -8,7 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from incidents.models import Change, PushDelivery, PushSubscription, Webhook, WebhookDelivery
+from incidents.models import (
+    Change,
+    PushDelivery,
+    PushSubscription,
+    UpdateEmailCount,
+    Webhook,
+    WebhookDelivery,
+)
 
 
 @pytest.fixture
@@ -68,6 +75,17 @@ def test_each_update_says_how_many_push_notifications_and_webhooks_it_reached(
     assert "Sent: 3 push notifications · 2 webhooks · " in row(html, first)
     assert '<strong class="desk-update__failed">1 webhook call failing</strong>' in row(html, first)
     assert "Sent: 1 push notification</span>" in row(html, second)
+
+
+def test_an_update_says_how_many_emails_carried_it(desk, story, editor):
+    update = story.publish_update("Trains stopped.", by=editor)
+    reached_by_push(update, 2)
+    for _ in range(5):  # five subscribers' emails carried it (incidents/subscriber_mail.py)
+        UpdateEmailCount.count([update.pk])
+
+    html = desk()
+
+    assert "Sent: 2 push notifications · 5 emails</span>" in row(html, update)
 
 
 def test_an_update_that_went_nowhere_else_says_nothing(desk, story, editor):

@@ -244,6 +244,11 @@ class UpdateEmailCount(models.Model):
         cls.objects.filter(update_id__in=update_ids).update(sent=F("sent") + 1)
 
     @classmethod
+    def for_updates(cls, updates) -> dict[int, int]:
+        """Update id → emails sent, for these updates (the desk's timeline), in one query."""
+        return dict(cls.objects.filter(update__in=updates).values_list("update_id", "sent"))
+
+    @classmethod
     def for_story(cls, story: Story) -> dict[int, int]:
         """UPDATE number → emails sent, for the desk."""
         rows = cls.objects.filter(update__story=story).values_list("update__number", "sent")
