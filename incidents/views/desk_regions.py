@@ -9,6 +9,7 @@ for the whole page.
 import uuid
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest
 from django.shortcuts import render
 
@@ -113,6 +114,9 @@ def desk_context(request: HttpRequest, story: Story, **extra) -> dict:
         **header_context(request, story),
         **compose_context(request, story),
         **timeline_context(request, story),
+        # The desk listens to the story's live stream, which only an ASGI server serves (the
+        # test suite's WSGI live server does not): elsewhere its poll alone keeps it current.
+        "listens": story.is_public and isinstance(request, ASGIRequest),
     }
     if context["is_editor"]:
         context.update(contributors_context(story))
