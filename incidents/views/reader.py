@@ -15,7 +15,7 @@ from incidents.caching import (
     remembered_page,
     surely_anonymous,
 )
-from incidents.export import live_json_ld
+from incidents.json_ld import live_json_ld
 from incidents.live.events import top_of_story
 from incidents.live.heads import cached_story_head, note_story_head
 from incidents.models import Story, Update
