@@ -111,3 +111,9 @@ def reporter() -> Reporter:
         _reporter = Reporter(loop)
     _reporter.ensure_running()
     return _reporter
+
+
+async def stop_reporting() -> None:
+    """Stop this loop's reporter, if it has one (a server's shutdown, a test's end)."""
+    if _reporter is not None and _reporter.loop is asyncio.get_running_loop():
+        await _reporter.stop()
