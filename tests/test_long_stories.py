@@ -369,3 +369,33 @@ def test_under_the_asgi_server_a_permalink_redirects_and_htmx_gets_its_page(asgi
     assert older.status == 200
     assert numbers(older.body.decode()) == list(range(35, 5, -1))
     assert "<html" not in older.body.decode()
+
+
+def test_the_corrections_log_reads_the_story_corrections_not_its_updates(
+    client, long_story, other_story, editor
+):
+    first = long_story.updates.get(number=1)
+    first.edit(
+        "Update 1, corrected.",
+        by=editor,
+        expected_revision=first.revision,
+        is_correction=True,
+        correction_note="The first figure was wrong.",
+    )
+    elsewhere = other_story.publish_update("Elsewhere.", by=editor)
+    elsewhere.edit(
+        "Elsewhere, corrected.",
+        by=editor,
+        expected_revision=elsewhere.revision,
+        is_correction=True,
+        correction_note="Another story's correction.",
+    )
+
+    page = get(client, long_story.get_absolute_url())  # asserts the 200
+
+    assert "The first figure was wrong." in page
+    assert "Another story&#x27;s correction." not in page
+    if connection.vendor == "sqlite":  # PostgreSQL plans by its statistics of the tables
+        plan = long_story.corrections().explain()
+        assert "USING INDEX revision_correction (story_id=?)" in plan
+        assert "incidents_update_story_id" not in plan

@@ -23,6 +23,11 @@ class Revision(models.Model):
     update = models.ForeignKey(
         "incidents.Update", on_delete=models.CASCADE, related_name="revisions"
     )
+    # The update's story, kept here too: the corrections log reads a story's corrections by it
+    # (the `revision_correction` index) without walking the story's updates.
+    story = models.ForeignKey(
+        "incidents.Story", on_delete=models.CASCADE, related_name="+", editable=False
+    )
     revision = models.PositiveIntegerField(help_text="The revision number this text had.")
     body = models.TextField()
     edited_by = who_acted()
@@ -38,11 +43,13 @@ class Revision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["update", "revision"], name="one_row_per_revision")
         ]
-        # The corrections log (`Story.corrections`) reads the few revisions that are
-        # corrections, never every update of a long story.
+        # The corrections log (`Story.corrections`) reads the story's few revisions that are
+        # corrections, in order, never every update of a long story.
         indexes = [
             models.Index(
-                fields=["update"], condition=Q(is_correction=True), name="revision_correction"
+                fields=["story", "edited_at"],
+                condition=Q(is_correction=True),
+                name="revision_correction",
             )
         ]
 
@@ -55,6 +62,7 @@ class Revision(models.Model):
         fields.setdefault("pictures", update.picture_data)
         return cls.objects.create(
             update=update,
+            story_id=update.story_id,
             revision=update.revision,
             body=update.body,
             edited_by=actor(by),

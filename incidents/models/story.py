@@ -386,7 +386,7 @@ class Story(RendersMarkdown):
 
     def corrections(self):
         return (
-            Revision.objects.filter(update__story=self, is_correction=True)
+            Revision.objects.filter(story=self, is_correction=True)
             .exclude(update__state=self.updates.model.State.DRAFT)
             .select_related("update")
             .order_by("edited_at")
