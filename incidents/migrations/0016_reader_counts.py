@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0011_key_events_index'),
+        ('incidents', '0015_corrections_by_story'),
     ]
 
     operations = [
