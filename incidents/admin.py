@@ -38,6 +38,7 @@ class StoryAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        form.instance.credits_changed()  # the bylines and tags may have changed here
         if change and form.instance.is_public:
             # Admin saves bypass the desk's methods; logged so open pages and caches follow.
             form.instance.log_outside_edit(by=request.user)

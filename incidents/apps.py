@@ -7,7 +7,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Live stories"
 
     def ready(self):
-        # Receivers of `story_changed`: this process's memory of story heads, its hub, and the
-        # webhooks' queue.
-        from incidents import webhooks  # noqa: F401
+        # Receivers of `story_changed`: this process's memory of story heads, its hub, the
+        # webhooks' queue and the push notifications' (which also registers its check).
+        from incidents import push, webhooks  # noqa: F401
         from incidents.live import heads, local  # noqa: F401

@@ -61,6 +61,11 @@ def exported_updates(story: Story) -> list[Update]:
     return updates
 
 
+def key_events(updates: list[Update]) -> list[Update]:
+    """The published key events among `updates`, newest first, as the article lists them."""
+    return [u for u in reversed(updates) if u.key_event and u.is_published]
+
+
 def site_address(base_url: str = "") -> str:
     """The live site's address without a trailing slash, or "" when none is known."""
     return (base_url or getattr(settings, "SITE_URL", "") or "").rstrip("/")
@@ -206,6 +211,7 @@ def export_html(story: Story, *, base_url: str = "", exported_at: datetime | Non
         {
             "story": story,
             "updates": timefmt.mark_new_days(updates, story.timezone, lasting=True),
+            "key_events": key_events(updates),
             # A file that lasts has no "today": every update time shows its date.
             "dated": True,
             "corrections": list(story.corrections()),
@@ -268,6 +274,17 @@ def export_markdown(
         lines += [f"Live story: <{address}>", ""]
     if story.intro.strip():
         lines += [story.intro.strip(), ""]
+
+    keys = key_events(updates)
+    if keys:
+        lines += ["## Key events", ""]
+        for key in keys:
+            text = f"UPDATE {key.number}, {timefmt.ap_datetime(key.timestamp, tz)}: "
+            text += _md_text(key.short_title)
+            # Linked to its permalink when the site's address is known (a heading's anchor
+            # differs from one Markdown reader to the next).
+            lines.append(f"- [{text}]({_permalink(address, key)})" if address else f"- {text}")
+        lines.append("")
 
     lines += ["## Updates", ""]
     if not updates:

@@ -13,6 +13,8 @@ Updated times come from the change log: an update's latest published/edited/retr
 and a story's `last_updated_at`, which the change log keeps.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Max, Q
@@ -92,7 +94,8 @@ class StoryRssFeed(Feed):
         return updates
 
     def item_title(self, update):
-        when = timefmt.ap_time(update.timestamp, update.story.timezone)
+        # A feed is read long after: its times always carry their date, as an export's do.
+        when = timefmt.ap_when(update.timestamp, update.story.timezone, now_day=date.min)
         if update.is_retracted:
             return f"UPDATE {update.number}, {when} (retracted)"
         label = f" — {update.get_status_label_display()}" if update.status_label else ""

@@ -10,6 +10,7 @@ from django.utils.csp import CSP
 from liveblog.env import (
     env_addresses,
     env_bool,
+    env_choice,
     env_database,
     env_int,
     env_list,
@@ -18,6 +19,8 @@ from liveblog.env import (
 )
 from liveblog.localenv import read_local_env
 from liveblog.media import media_origin, s3_storage
+from liveblog.redis_queues import rq_queues
+from liveblog.vapid import problems as vapid_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -303,20 +306,57 @@ READER_STALE_SECONDS = 30
 # Site identity, used in feeds, exports and the page footer.
 SITE_NAME = env_str("SITE_NAME", "The Live Desk")
 
-# Background work (Django's Tasks framework): the queue is kept in the database and run by
-# `manage.py db_worker` (`make run` starts one beside the server). incidents/webhooks.py.
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "webhooks"],
-    }
-}
+# Background work (Django's Tasks framework; incidents/webhooks.py, incidents/push.py).
+# TASKS_BACKEND says where the queue lives: "database" (django-tasks-db, run by `manage.py
+# db_worker`; `make run` starts one beside the server, so one machine needs nothing else) or "rq"
+# (Redis, through django-tasks-rq, run by `manage.py rqworker ... --with-scheduler`). README,
+# "Background work".
+TASKS_BACKEND = env_choice("TASKS_BACKEND", ["database", "rq"], "database")
+TASK_QUEUES = ["default", "webhooks", "push"]
+if TASKS_BACKEND == "rq":
+    # The queue's Redis: its own, or the cache's. Queued tasks must never be evicted, so a cache
+    # Redis with an eviction policy (allkeys-lru) needs TASKS_REDIS_URL pointing elsewhere.
+    TASKS_REDIS_URL = env_str("TASKS_REDIS_URL") or REDIS_URL
+    if not TASKS_REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (or TASKS_REDIS_URL) set")
+    if not TASKS_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"TASKS_REDIS_URL or REDIS_URL must be a redis:// URL, not {TASKS_REDIS_URL!r}"
+        )
+    # django_tasks_db stays installed too: switching back and forth leaves no migration unapplied.
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "liveblog.rq_backend.RQBackend", "QUEUES": TASK_QUEUES}}
+    # A job runs at most ten minutes, then RQ stops it and it fails.
+    RQ_QUEUES = rq_queues(TASKS_REDIS_URL, TASK_QUEUES, timeout=600)
+    # The workers run each job through django-tasks-rq's Job class, which calls the task.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 # The site's own address, for links in what leaves it (webhooks): e.g. https://live.example.com.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 # Outgoing webhooks: how long a receiver may take to answer, and whether one on a loopback
 # address may be called (tests only; never in production: server-side request forgery).
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
+
+# Web Push (incidents/push.py; README, "Push notifications"): the server's VAPID key pair and a
+# contact address for push services, all three or none. Without them push is off: no button on
+# the article, and `manage.py check` says so. `manage.py vapid_keys` makes a pair; `make run`
+# writes one into the local .env.
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "")
+if problem := next(iter(vapid_problems(VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY, VAPID_SUBJECT)), ""):
+    raise ImproperlyConfigured(problem)
+# How long a push service may take to answer, and how long it keeps a message for a browser that
+# is offline (a notification hours late is news no longer).
+PUSH_TIMEOUT_SECONDS = env_int("PUSH_TIMEOUT_SECONDS", 10)
+PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 4 * 3600)
+# Subscribing and unsubscribing, per reader's address and hour.
+PUSH_CHANGES_PER_HOUR = env_int("PUSH_CHANGES_PER_HOUR", 30)
+# Whether a push endpoint may be plain http on a loopback address (tests only; never in
+# production: the endpoint is the reader's to give, so it must not reach inside our network).
+PUSH_ALLOW_LOOPBACK = env_bool("PUSH_ALLOW_LOOPBACK", False)
 
 # Social-post cards' "Fill in from the link" (incidents/social_cards.py): oEmbed endpoints by
 # network, over the built-in ones (tests point them at a local stand-in), and whether a Mastodon

@@ -56,6 +56,19 @@ def _fresh_cache():
         forget()
 
 
+@pytest.fixture(autouse=True)
+def _empty_task_queue():
+    """On the RQ backend the queue is in Redis, which no test's rollback empties."""
+    from tests.task_worker import empty_task_redis, on_rq
+
+    if not on_rq():
+        yield
+        return
+    empty_task_redis()
+    yield
+    empty_task_redis()
+
+
 @pytest.fixture
 def media_root(settings, tmp_path):
     """Uploaded pictures go to a folder of this test's own (tests/pictures.py)."""

@@ -1,7 +1,10 @@
 """The Django admin lists and opens stories, updates and revisions for a superuser."""
 
+from datetime import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils.timezone import localtime
 
 
 @pytest.fixture
@@ -93,3 +96,42 @@ def test_a_staff_member_who_is_not_an_editor_cannot_log_a_change(story, editor):
         story.log_outside_edit(by=staff)
     story.refresh_from_db()
     assert story.sequence == before
+
+
+def form_data(form) -> dict:
+    """What a browser would send back for an admin form as it stands."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        if isinstance(value, datetime):  # the admin's date and time boxes
+            value = localtime(value)
+            data[form.add_prefix(f"{name}_0")] = value.date().isoformat()
+            data[form.add_prefix(f"{name}_1")] = value.time().isoformat(timespec="seconds")
+        elif isinstance(value, list):
+            data[form.add_prefix(name)] = [getattr(v, "pk", v) for v in value]
+        else:
+            data[form.add_prefix(name)] = getattr(value, "pk", value)
+    return data
+
+
+def test_a_byline_changed_in_the_admin_reaches_readers(admin_client, story, editor):
+    story.go_live(by=editor)
+    assert "Dana Reyes" in admin_client.get(story.get_absolute_url()).content.decode()
+    url = reverse("admin:incidents_story_change", args=[story.pk])
+    page = admin_client.get(url)
+    data = form_data(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(form_data(formset.management_form))
+        data[f"{formset.prefix}-TOTAL_FORMS"] = len(formset.initial_forms)  # no blank rows
+        for form in formset.initial_forms:
+            data.update(form_data(form))
+    bylines = page.context["inline_admin_formsets"][0].formset
+    data[bylines.initial_forms[0].add_prefix("name")] = "Dana Reyes-Ortiz"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    assert "Dana Reyes-Ortiz" in admin_client.get(story.get_absolute_url()).content.decode()

@@ -144,3 +144,33 @@ def test_publish_goes_quiet_when_coverage_ends_here_or_in_another_tab(
     here.get_by_role("button", name="Reopen live coverage").click()
     expect(here.locator(publish)).to_be_enabled()
     expect(here.locator("[data-ended-note]")).to_be_hidden()
+
+
+def test_a_new_reading_order_is_offered_to_open_pages_that_follow_the_story(
+    page, server, story, editor
+):
+    for n in (1, 2):
+        story.publish_update(f"Update number {n}.", by=editor)
+    open_article(page, server, story)
+    notice = page.locator("[data-order-notice]")
+    expect(page.locator("#timeline article.update").first).to_have_id("update-1")
+    expect(notice).to_be_hidden()
+
+    story.change_details(reading_order="newest", by=editor)
+
+    expect(notice).to_be_visible(timeout=LIVE)
+    expect(notice).to_contain_text("The newsroom now shows this story's updates newest first.")
+    expect(page.locator("#timeline article.update").first).to_have_id("update-1")  # unmoved
+    notice.get_by_role("link", name="Read them in that order").click()
+    expect(page.locator("#timeline article.update").first).to_have_id("update-2")
+
+
+def test_a_reader_who_chose_an_order_is_not_offered_the_newsrooms(page, server, story, editor):
+    story.publish_update("Update number 1.", by=editor)
+    page.goto(f"{server.url}/stories/{story.slug}/?order=oldest")
+    expect(page.locator("article.story")).to_have_attribute("data-connection", "stream")
+
+    story.change_details(reading_order="newest", by=editor, headline="A New Headline")
+
+    expect(page.locator("h1")).to_contain_text("A New Headline", timeout=LIVE)
+    assert page.locator("[data-order-notice]").count() == 0

@@ -64,6 +64,22 @@ def test_markdown_header_has_headline_suffix_byline_dates_and_link(md):
     assert "Tags: Outages, Payments" in lines
 
 
+def test_markdown_lists_the_key_events_with_their_permalinks(md, timeline):
+    section = md.split("## Key events\n\n", 1)[1].split("\n\n", 1)[0]
+
+    assert section == (
+        "- [UPDATE 2, Nov. 25, 2026, 10:01 a.m. ET: The cause: a bad config.]"
+        f"({BASE_URL}/stories/{timeline.slug}/updates/2/)"
+    )
+    assert md.index("## Key events") < md.index("## Updates")
+
+
+def test_markdown_without_a_known_site_lists_key_events_unlinked(timeline):
+    md = export_markdown(timeline, exported_at=at(200))
+
+    assert "- UPDATE 2, Nov. 25, 2026, 10:01 a.m. ET: The cause: a bad config.\n" in md
+
+
 def test_markdown_keeps_the_authors_markdown_links_and_quotes(md):
     assert CORRECTED_BODY.strip() in md
     assert "[its status page](https://status.example.com/8812)" in md

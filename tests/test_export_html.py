@@ -114,6 +114,28 @@ def test_export_lists_every_update_in_order_with_number_time_and_anchor(html):
     ) in html
 
 
+def test_export_lists_the_key_events_linked_to_their_updates_in_the_file(html):
+    keys = Elements(html).with_class("key-event")
+
+    assert len(keys) == 1  # UPDATE 2 is the one key event
+    assert (
+        '<a class="key-event__link" href="#update-2"><time class="key-event__time" '
+        'datetime="2026-11-25T15:01:00+0000">Nov. 25, 2026, 10:01 a.m. ET</time> '
+        '<span class="key-event__title">The cause: a bad config.</span></a>'
+    ) in html
+    assert 'id="update-2"' in html
+
+
+def test_an_export_without_key_events_has_no_key_events_list(editor):
+    story = make_story(headline="Quiet Story")
+    story.publish_update("Nothing key.", by=editor)
+
+    html = export_html(story)
+
+    assert 'id="update-1"' in html
+    assert "Key events" not in html
+
+
 def test_export_uses_the_story_timezone(editor):
     story = build_timeline(editor)
     story.change_details(timezone="Europe/London")

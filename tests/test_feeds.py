@@ -60,9 +60,9 @@ def test_story_feed_lists_updates_newest_first_with_permalinks(client, timeline,
     assert feed.feed.link == STORY_URL
     titles = [entry.title for entry in feed.entries]
     assert titles == [
-        "UPDATE 3, 10:20 a.m. ET (retracted)",
-        "UPDATE 2, 10:01 a.m. ET",
-        "UPDATE 1, 9:38 a.m. ET — Investigating",
+        "UPDATE 3, Nov. 25, 2026, 10:20 a.m. ET (retracted)",
+        "UPDATE 2, Nov. 25, 2026, 10:01 a.m. ET",
+        "UPDATE 1, Nov. 25, 2026, 9:38 a.m. ET — Investigating",
     ]
     assert [entry.link for entry in feed.entries] == [
         f"{STORY_URL}updates/3/",

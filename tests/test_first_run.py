@@ -36,6 +36,9 @@ NOT_IN_A_FRESH_SHELL = {
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DJANGO_SETTINGS_MODULE",
     "REDIS_URL",
+    "TASKS_BACKEND",
+    "TASKS_REDIS_URL",
+    "RQ_KEY_PREFIX",
     "MAKEFLAGS",
     "MFLAGS",
     "MAKELEVEL",
@@ -336,4 +339,12 @@ def test_the_readme_shows_manage_py_commands_as_they_run_from_the_checkout():
 
     assert {"changepassword", "issue_token", "export_story", "load_demo"} <= {c for _, c in shown}
     assert {python for python, _ in shown} == {".venv/bin/python"}
-    assert {command for _, command in shown} <= set(get_commands())
+    # RQ's worker command comes with django-rq, an app only when TASKS_BACKEND=rq.
+    assert {command for _, command in shown} <= set(get_commands()) | rq_commands()
+
+
+def rq_commands() -> set[str]:
+    import django_rq
+
+    commands = Path(django_rq.__file__).parent / "management" / "commands"
+    return {path.stem for path in commands.glob("*.py") if not path.stem.startswith("_")}

@@ -187,3 +187,46 @@ def test_new_templates_are_rendered_afresh(client, story, updates, monkeypatch):
     monkeypatch.setattr(pages, "templates_version", lambda: "a-deploy-later")
 
     assert update_renders(client, story) == 2
+
+
+# --- the story's bylines and tags ---------------------------------------------------------------
+
+
+def test_after_a_change_the_page_reads_neither_bylines_nor_tags_again(
+    client, story, updates, editor
+):
+    page(client, story)
+
+    story.publish_update("Service is coming back.", by=editor)
+    after_the_change = queried_tables(client, story)
+
+    assert "incidents_update" in after_the_change  # the page was drawn again
+    assert "incidents_byline" not in after_the_change
+    assert "incidents_story_tags" not in after_the_change
+    html = page(client, story)
+    assert "Dana Reyes" in html
+    assert 'href="/tags/outages/"' in html
+
+
+def test_new_bylines_and_tags_from_the_desk_show_at_once(client, story, updates, editor):
+    page(client, story)
+
+    story.revise(by=editor, bylines=[{"name": "Sam Okafor", "title": ""}], tags=["Networks"])
+
+    html = page(client, story)
+    assert "Sam Okafor" in html
+    assert 'href="/tags/networks/"' in html
+    assert "Dana Reyes" not in html
+    assert 'href="/tags/outages/"' not in html
+
+
+def test_a_tag_renamed_in_the_admin_shows_on_the_next_page_drawn(client, story, updates):
+    page(client, story)
+    tag = story.tags.get(slug="outages")
+
+    tag.name = "Service outages"
+    tag.save()
+    forget_reader_pages()  # the page itself is kept while the story stands, as before
+
+    html = page(client, story)
+    assert "Service outages" in html

@@ -20,7 +20,9 @@ from django.utils.timezone import now
 from incidents import webhooks
 from incidents.models import Change, Webhook, WebhookDelivery
 from incidents.models.webhook import RETRY_DELAYS
-from tests.task_worker import run_worker
+from tests.task_worker import lose_queued_tasks, queued_tasks, run_worker
+
+pytestmark = pytest.mark.tasks
 
 # --- a receiver ---------------------------------------------------------------------------------
 
@@ -173,6 +175,30 @@ def test_a_failing_receiver_is_tried_again_later_and_a_delivered_message_never_t
     verified(Receiver.got[1], webhook.secret)
 
 
+def test_a_retry_runs_once_due_and_not_a_moment_before(receiver, editor, story, on_commit):
+    # RQ keeps a later task's time in whole seconds (liveblog/rq_backend.py): one that started
+    # early would find its delivery not yet due and end without sending, and nothing would try
+    # it again.
+    Webhook.create(url=receiver, events=["published"], by=editor)
+    Receiver.answers[:] = [500]
+    failed_at = now().replace(microsecond=600_000) + timedelta(minutes=1)
+    with time_machine.travel(failed_at, tick=False):
+        on_commit(story, "One.", by=editor)
+        run_worker()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.due_at == failed_at + RETRY_DELAYS[0]
+
+    with time_machine.travel(delivery.due_at - timedelta(seconds=0.5), tick=False):
+        run_worker()  # the second it is due in has begun, but not its moment
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, len(Receiver.got)) == ("pending", 1, 1)
+
+    with time_machine.travel(delivery.due_at + timedelta(seconds=1), tick=False):
+        run_worker()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, len(Receiver.got)) == ("delivered", 2, 2)
+
+
 def test_a_receiver_that_hangs_times_out_and_is_retried(receiver, editor, story, on_commit):
     Webhook.create(url=receiver, events=["published"], by=editor)
     Receiver.answers[:] = ["hang"]
@@ -189,11 +215,11 @@ def test_a_delivery_is_abandoned_after_a_day_of_failures(receiver, editor, story
     Receiver.answers[:] = [503] * (len(RETRY_DELAYS) + 1)
 
     on_commit(story, "One.", by=editor)
-    moment = now()
     run_worker()
-    for wait in RETRY_DELAYS:
-        moment += wait + timedelta(seconds=1)
-        with time_machine.travel(moment):
+    for _ in RETRY_DELAYS:
+        # A second after each attempt is due (RQ keeps times to the second: within it, it runs).
+        due_at = WebhookDelivery.objects.get().due_at
+        with time_machine.travel(due_at + timedelta(seconds=1)):
             run_worker()
 
     delivery = WebhookDelivery.objects.get()
@@ -207,9 +233,7 @@ def test_a_lost_task_is_found_overdue_and_queued_again(receiver, editor, story, 
     change = Change.objects.get(update=update)
     webhooks.fan_out.call(story.pk, change.sequence)
     # A worker was killed while holding this delivery: claimed, never finished, its task gone.
-    from django_tasks_db.models import DBTaskResult
-
-    DBTaskResult.objects.all().delete()
+    lose_queued_tasks()
     WebhookDelivery.objects.filter(webhook=webhook, change=change).update(
         due_at=now() - timedelta(minutes=5)
     )
@@ -241,14 +265,12 @@ def test_slack_format_posts_the_text_its_number_and_a_link(receiver, editor, sto
 def test_publishing_queues_one_task_and_sends_nothing_until_the_worker_runs(
     receiver, editor, story, on_commit
 ):
-    from django_tasks_db.models import DBTaskResult
-
     Webhook.create(url=receiver, events=["published"], by=editor)
     Receiver.answers[:] = ["hang"]
 
     on_commit(story, "One.", by=editor)
 
-    assert DBTaskResult.objects.count() == 1
+    assert queued_tasks() == ["incidents.webhooks.fan_out"]
     assert Receiver.got == []
 
 
@@ -265,11 +287,9 @@ def test_a_new_webhook_is_heard_at_once_though_none_listened_a_moment_ago(
 
 
 def test_no_task_is_queued_when_no_webhook_is_active(editor, story, on_commit):
-    from django_tasks_db.models import DBTaskResult
-
     on_commit(story, "One.", by=editor)
 
-    assert DBTaskResult.objects.count() == 0
+    assert queued_tasks() == []
 
 
 # --- what is refused ----------------------------------------------------------------------------

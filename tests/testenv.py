@@ -20,3 +20,10 @@ os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+# On the RQ backend (TASKS_BACKEND=rq, as CI's third pass runs the task tests) tests use Redis
+# database 15 and keys under a prefix of this run's own, which RQ reads when it is first
+# imported: runs side by side never meet, and tests/conftest.py deletes this run's keys around
+# every test (tests/task_worker.py).
+if os.environ.get("TASKS_BACKEND", "").strip() == "rq":
+    os.environ.setdefault("TASKS_REDIS_URL", "redis://127.0.0.1:6379/15")
+    os.environ.setdefault("RQ_KEY_PREFIX", f"rq-test-{os.getpid()}")

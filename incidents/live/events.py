@@ -192,7 +192,8 @@ def render_batch(sequence: int, state: str, events: list[Event], *, reset: bool 
 
 
 def load_story(pk: int) -> Story:
-    return Story.objects.prefetch_related("bylines").get(pk=pk)
+    """The story, with its bylines and tags from the cache while they stand."""
+    return Story.objects.get(pk=pk).with_credits()
 
 
 def changes_after(story: Story, sequence: int) -> list[Change]:
@@ -205,8 +206,9 @@ def changes_after(story: Story, sequence: int) -> list[Change]:
 def database_replay(pk: int, after: int) -> tuple[Story, list[Event]] | None:
     """The story and its replay after `after`, from the database as it is now; None when the
     story is gone or no longer public."""
-    story = Story.objects.prefetch_related("bylines").filter(pk=pk).first()
+    story = Story.objects.filter(pk=pk).first()
     if story is None or not story.is_public:
         return None
+    story.with_credits()
     changes = newest_per_subject(changes_after(story, after)) if after < story.sequence else []
     return story, render_events(story, changes)

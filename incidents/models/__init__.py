@@ -19,6 +19,7 @@ from incidents.models.people import (
     user_is_editor,
 )
 from incidents.models.picture import Picture
+from incidents.models.push import PushDelivery, PushSubscription
 from incidents.models.search_entry import SearchEntry
 from incidents.models.story import Story, Tag
 from incidents.models.story_queries import StoryQuerySet
@@ -39,6 +40,8 @@ from incidents.models.webhook import Webhook, WebhookDelivery
 __all__ = [
     "ReaderCount",
     "ReadersNow",
+    "PushDelivery",
+    "PushSubscription",
     "Webhook",
     "WebhookDelivery",
     "EARLIEST_TIMESTAMP",

@@ -8,8 +8,9 @@ from incidents.models.people import person_name, who_acted
 
 NOTIFY_CHANNEL = "liveblog_changes"
 
-# Sent in the process that records a change (arguments: `pk`, `slug`, `sequence`), so that what
-# this process remembers of the story's head is dropped at once, and its webhooks are queued. A
+# Sent in the process that records a change (arguments: `pk`, `slug`, `sequence`, `kind`), so that
+# what this process remembers of the story's head is dropped at once, and its webhooks and push
+# notifications are queued. A
 # head read again before the commit is kept at most `LIVE_POLL_HEAD_SECONDS`, which is also how
 # late other processes may notice.
 story_changed = Signal()

@@ -1,6 +1,7 @@
 """Tags: the topics under a story's "More:" list, each with a page of its stories."""
 
 from django.db import models
+from django.db.models import F
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -14,6 +15,12 @@ class Tag(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        renamed = not self._state.adding
+        super().save(*args, **kwargs)
+        if renamed:  # in the admin: its stories' pages stop using their cached copy of it
+            self.stories.update(credits_version=F("credits_version") + 1)
 
     def get_absolute_url(self):
         return reverse("reader:tag", kwargs={"slug": self.slug})

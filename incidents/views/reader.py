@@ -1,12 +1,12 @@
 """What readers see: the front page and the article. No sign-in, no cookies, cacheable by any
 CDN or browser for anonymous readers (incidents/caching.py)."""
 
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from incidents import push
 from incidents.caching import (
     cacheable_for_readers,
     conditional,
@@ -66,9 +66,10 @@ def render_story(request: HttpRequest, slug: str, order: str | None):
         page = remembered_page(request, key, version)
         if page is not None:
             return page
-    prefetch_related_objects([story], "bylines", "tags")
+    story.with_credits()  # its bylines and tags, from the cache while they stand
     newest_first = story.newest_first if order is None else order == Story.ReadingOrder.NEWEST
     template, context = _article(request, story, newest_first)
+    context["follows_story_order"] = order is None
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     response = for_readers(request, response)
@@ -97,6 +98,7 @@ def _article(request: HttpRequest, story: Story, newest_first: bool) -> tuple[st
         "corrections": story.corrections(),
         **top_of_story(story),  # the summary box (the pinned update) and the key events
         "json_ld": live_json_ld(story, address, request.build_absolute_uri, newest),
+        "push_key": push.public_key(),  # None: push is off, no button
     }
 
 

@@ -74,6 +74,7 @@
     var template = document.createElement("template");
     template.innerHTML = html;
     replaceRegions(template.content);
+    if (kind === "story") noticeNewOrder();
     if (kind === "story" || kind === "ended" || kind === "withdrawn") {
       if (kind === "ended") {
         article.setAttribute("data-state", "ended");
@@ -134,6 +135,28 @@
       current.replaceWith(region);
     });
     refreshTitle();
+  }
+
+  // The newsroom changed the story's reading order: a page that follows it (no ?order=) says so
+  // and offers the new order, rather than moving everything under the reader's eyes.
+  function noticeNewOrder() {
+    var notice = document.querySelector("[data-order-notice]");
+    var header = document.getElementById("story-header");
+    if (!notice || !header) return;
+    var storyOrder = header.getAttribute("data-reading-order");
+    if (storyOrder !== "newest" && storyOrder !== "oldest") return;
+    if (storyOrder === order) {
+      notice.hidden = true;
+      return;
+    }
+    notice.querySelector("[data-order-notice-order]").textContent =
+      storyOrder === "newest" ? "newest first" : "oldest first";
+    // Named in the address: the page without it may still sit in the browser's cache.
+    notice.querySelector("a").setAttribute("href", "?order=" + storyOrder);
+    if (notice.hidden) {
+      notice.hidden = false;
+      say("The newsroom now shows this story's updates " + (storyOrder === "newest" ? "newest first." : "oldest first."));
+    }
   }
 
   function indexOfPending(id) {

@@ -1,7 +1,10 @@
+import os
+import signal
 import subprocess
 import sys
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connections
 
@@ -24,7 +27,8 @@ class DemoServer(uvicorn.Server):
 class Command(BaseCommand):
     help = (
         "`make run`: load the demo (safe to rerun), serve it with uvicorn beside one task worker "
-        "(webhooks), and print where to sign in, and as whom, once the server answers."
+        "(db_worker, or RQ's with TASKS_BACKEND=rq), and print where to sign in, and as whom, "
+        "once the server answers."
     )
 
     def add_arguments(self, parser):
@@ -55,22 +59,31 @@ class Command(BaseCommand):
                 self.stop_worker(worker)
 
     def start_worker(self) -> subprocess.Popen:
-        """One `db_worker` beside the server (the queue lives in the database), for webhooks."""
+        """One task worker beside the server, for the backend the settings chose: `db_worker`
+        (the queue lives in the database) or, with TASKS_BACKEND=rq, RQ's worker on every queue,
+        with its scheduler for tasks that run later (retries): webhooks and
+        push notifications."""
         # Quiet, so the server's last lines stay where to sign in; a task that fails says so on
         # the desk's webhooks page, and a crash still shows its traceback.
-        command = [
-            *(sys.executable, "-m", "django", "db_worker", "--queue-name", "*"),
-            *("--verbosity", "0", "--no-reload"),
-        ]
-        self.stdout.write("Started the task worker (manage.py db_worker) beside the server")
-        return subprocess.Popen(command)  # noqa: S603 - our own interpreter and command
+        if settings.TASKS_BACKEND == "rq":
+            name = "rqworker"
+            arguments = [*settings.TASK_QUEUES, "--with-scheduler"]
+        else:
+            name = "db_worker"
+            arguments = ["--queue-name", "*", "--no-reload"]
+        command = [sys.executable, "-m", "django", name, *arguments, "--verbosity", "0"]
+        self.stdout.write(f"Started the task worker (manage.py {name}) beside the server")
+        # In a process group of its own: Ctrl+C reaches the server, which then stops the worker
+        # with one signal (RQ's worker takes a second one as "drop the task in hand").
+        return subprocess.Popen(command, start_new_session=True)  # noqa: S603 - our own command
 
     def stop_worker(self, worker: subprocess.Popen) -> None:
         worker.terminate()  # it finishes the task in hand, then stops
         try:
             worker.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            worker.kill()
+            os.killpg(worker.pid, signal.SIGKILL)  # RQ's job and scheduler processes too
+            worker.wait()
 
     def announce(self, root: str, username: str, password: str | None) -> None:
         lines = [

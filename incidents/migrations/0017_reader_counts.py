@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0015_corrections_by_story'),
+        ('incidents', '0016_push_subscriptions'),
     ]
 
     operations = [

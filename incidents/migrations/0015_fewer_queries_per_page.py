@@ -1,5 +1,6 @@
-# The corrections log reads a story's corrections by the story (issue 12): each revision keeps
-# its update's story, and the partial index of corrections is on (story, edited_at).
+# Fewer queries for a reader's page (issue 12). The corrections log reads a story's corrections
+# by the story: each revision keeps its update's story, and the partial index of corrections is
+# on (story, edited_at). A story's bylines and tags are cached under its credits_version.
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -20,6 +21,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='story',
+            name='credits_version',
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
         migrations.RemoveIndex(model_name='revision', name='revision_correction'),
         migrations.AddField(
             model_name='revision',
