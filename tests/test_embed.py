@@ -8,7 +8,9 @@ import re
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import Story
@@ -235,6 +237,18 @@ def test_a_signed_in_reader_gets_the_same_public_page(client, editor, story, twe
     assert "public" in response["Cache-Control"]
     assert response.cookies == {}
     assert "csrfmiddlewaretoken" not in response.text and "X-CSRFToken" not in response.text
+
+
+def test_the_next_readers_get_the_embed_from_memory_with_no_query(story, twelve):
+    with CaptureQueriesContext(connection) as first_queries:
+        first = Client().get(embed_url(story))
+    with CaptureQueriesContext(connection) as next_queries:
+        again = Client().get(embed_url(story))
+
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert 0 < len(first_queries) <= 4  # the story, its updates (and their cached renderings)
+    assert len(next_queries) == 0
 
 
 def test_the_embed_changes_with_the_story(story, editor, twelve):
