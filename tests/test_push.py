@@ -17,7 +17,9 @@ from incidents.models import Change, PushDelivery, PushSubscription
 from incidents.models.push import RETRY_DELAYS
 from liveblog.vapid import new_keys
 from tests.push_service import serving
-from tests.task_worker import run_worker
+from tests.task_worker import lose_queued_tasks, queued_tasks, run_worker
+
+pytestmark = pytest.mark.tasks
 
 SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 
@@ -180,15 +182,13 @@ def test_an_ordinary_update_goes_only_to_readers_of_every_update(
 def test_a_publish_that_is_not_a_key_event_sends_nothing_to_key_event_readers(
     client, story, service, editor, on_commit
 ):
-    from django_tasks_db.models import DBTaskResult
-
     subscribe(client, story, service.browser().subscription(), "key")
 
     on_commit(story, "Still looking.", by=editor)
-    queued = DBTaskResult.objects.count()
+    queued = queued_tasks()
     run_worker()
 
-    assert queued == 1  # the fan-out, which finds nobody who asked
+    assert queued == ["incidents.push.fan_out"]  # which finds nobody who asked
     assert service.received == []
     assert not PushDelivery.objects.exists()
 
@@ -339,14 +339,12 @@ def test_after_the_sites_keys_change_the_push_service_refuses_and_nothing_is_ret
 
 
 def test_a_lost_task_is_found_overdue_and_queued_again(client, story, service, editor, on_commit):
-    from django_tasks_db.models import DBTaskResult
-
     browser = service.browser()
     subscribe(client, story, browser.subscription())
     on_commit(story, "Found it.", by=editor, key_event=True)
     push.fan_out.call(story.pk, Change.objects.get(kind="published").sequence)
     # A worker was killed while holding the delivery: claimed, never finished, its task gone.
-    DBTaskResult.objects.all().delete()
+    lose_queued_tasks()
     PushDelivery.objects.update(due_at=now() - timedelta(minutes=5))
 
     queued = push.requeue_overdue()
@@ -375,27 +373,23 @@ def test_an_endpoint_that_has_come_to_point_at_a_private_address_is_not_called(
 def test_publishing_queues_one_task_and_sends_nothing_until_the_worker_runs(
     client, story, service, editor, on_commit
 ):
-    from django_tasks_db.models import DBTaskResult
-
     for _ in range(3):
         subscribe(client, story, service.browser().subscription())
 
     on_commit(story, "Found it.", by=editor, key_event=True)
 
-    assert DBTaskResult.objects.count() == 1
+    assert queued_tasks() == ["incidents.push.fan_out"]
     assert service.received == []
 
 
 def test_no_task_is_queued_for_a_story_without_subscriptions(
     client, story, other_story, service, editor, on_commit
 ):
-    from django_tasks_db.models import DBTaskResult
-
     subscribe(client, other_story, service.browser().subscription())
 
     on_commit(story, "Found it.", by=editor, key_event=True)
 
-    assert DBTaskResult.objects.count() == 0
+    assert queued_tasks() == []
 
 
 def test_whether_a_story_has_subscriptions_is_remembered_and_a_new_one_heard_at_once(

@@ -66,7 +66,7 @@ def test_tasks_are_kept_in_the_database_unless_the_environment_says_otherwise():
         {
             "default": {
                 "BACKEND": "django_tasks_db.DatabaseBackend",
-                "QUEUES": ["default", "webhooks"],
+                "QUEUES": ["default", "webhooks", "push"],
             }
         }
     )
@@ -86,11 +86,11 @@ def test_tasks_backend_rq_queues_the_same_queues_in_the_redis_of_redis_url():
             {
                 "default": {
                     "BACKEND": "liveblog.rq_backend.RQBackend",
-                    "QUEUES": ["default", "webhooks"],
+                    "QUEUES": ["default", "webhooks", "push"],
                 }
             }
         ),
-        "['default', 'webhooks']",
+        "['default', 'push', 'webhooks']",
         "{<redis.connection.ConnectionPool(<redis.connection.Connection("
         "host=cache.internal,port=6379,db=2)>)>}",  # one pool, shared by every queue
     ]

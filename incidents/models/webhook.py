@@ -140,6 +140,23 @@ class Webhook(models.Model):
 
 
 class DeliveryQuerySet(models.QuerySet):
+    def counts_by_update(self, updates) -> dict[int, tuple[int, int]]:
+        """For each of these updates (by pk) that any webhook heard of: how many calls were
+        delivered, and how many are failing or were abandoned (their last attempt failed). One
+        query (the desk's per-update count)."""
+        rows = (
+            self.filter(change__update__in=updates)
+            .values("change__update")
+            .annotate(
+                delivered=models.Count(
+                    "pk", filter=models.Q(status=WebhookDelivery.Status.DELIVERED)
+                ),
+                failed=models.Count("pk", filter=~models.Q(last_error="")),
+            )
+            .values_list("change__update", "delivered", "failed")
+        )
+        return {update: (delivered, failed) for update, delivered, failed in rows}
+
     def overdue(self, grace: timedelta = timedelta(minutes=2)):
         """Pending deliveries whose attempt is well past due: their task was lost (a worker
         killed mid-task, say) and they are queued again."""

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from incidents.embedding import embed_code, site_address
 from incidents.forms import ComposeForm, ContributorForm, StoryDetailsForm
 from incidents.models import ReaderCount, ReadersNow, Story, Update, user_is_editor
+from incidents.reach import note_reach
 from incidents.views.desk_access import mark_editable
 
 DESK_PAGE = "newsroom/story.html"
@@ -69,6 +70,7 @@ def timeline_context(request: HttpRequest, story: Story, **extra) -> dict:
     for update in (*drafts, *published):
         update.story = story
         mark_editable(update, request.user)
+    note_reach(published)
     context = {"story": story, "drafts": drafts, "updates": published, "since": story.sequence}
     return {**context, **roles(request, story), **extra}
 
@@ -78,6 +80,7 @@ def row_context(request: HttpRequest, story: Story, update: Update, **extra) -> 
     this user's own change is not announced to them as news."""
     update.story = story
     mark_editable(update, request.user)
+    note_reach([update])
     return {"story": story, "update": update, "oob_changes": True, **roles(request, story), **extra}
 
 
