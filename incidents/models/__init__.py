@@ -7,6 +7,7 @@ PermissionDenied), renders Markdown before it locks the story row, does its work
 there). Live streams, polls, feeds and the corrections log all read that log.
 """
 
+from incidents.models.audience import ReaderCount, ReadersNow
 from incidents.models.change import NOTIFY_CHANNEL, Change, story_changed
 from incidents.models.people import (
     EDITORS_GROUP,
@@ -37,6 +38,8 @@ from incidents.models.validators import (
 from incidents.models.webhook import Webhook, WebhookDelivery
 
 __all__ = [
+    "ReaderCount",
+    "ReadersNow",
     "PushDelivery",
     "PushSubscription",
     "Webhook",

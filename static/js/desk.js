@@ -269,7 +269,40 @@
     });
   }
 
+  // "Copy embed code": the readonly box's text to the clipboard (selected, too, so that
+  // Ctrl+C works where the clipboard is refused). Without scripts the box is there to select.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var box = document.querySelector(button.getAttribute("data-copy"));
+    var said = button.parentNode.querySelector("[data-copied]");
+    if (!box) return;
+    box.focus();
+    box.select();
+    function tell(text) {
+      if (said) said.textContent = text;
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(box.value).then(
+        function () {
+          tell("Copied.");
+        },
+        function () {
+          tell("Selected: press Ctrl+C (⌘C) to copy.");
+        }
+      );
+    } else {
+      tell("Selected: press Ctrl+C (⌘C) to copy.");
+    }
+  });
+  function showCopyButtons(root) {
+    root.querySelectorAll("[data-copy][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    showCopyButtons(document);
     setUp(document);
     reflectState();
     listen();
