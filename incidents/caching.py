@@ -27,6 +27,8 @@ from django.utils.cache import (
     set_response_etag,
 )
 
+from incidents import timefmt
+
 # Response headers a remembered page keeps; the middleware add the rest to every response.
 KEPT_HEADERS = ("Content-Type", "Cache-Control", "ETag", "Vary")
 # The most a process keeps of remembered pages, in bytes of their bodies.
@@ -52,6 +54,14 @@ def for_readers(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if user is not None and user.is_authenticated:
         patch_cache_control(response, private=True, no_cache=True)
         return response
+    return for_everyone(response)
+
+
+def for_everyone(response: HttpResponse) -> HttpResponse:
+    """The caching headers of a page that is the same whoever asks (an anonymous reader's, or
+    the embeddable widget's, which shows nobody anything of their own): public, with an ETag."""
+    if response.status_code != 200 or response.streaming:
+        return response
     patch_cache_control(
         response,
         public=True,
@@ -67,6 +77,12 @@ def conditional(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if response.status_code != 200 or not response.has_header("ETag"):
         return response
     return get_conditional_response(request, etag=response["ETag"], response=response)
+
+
+def page_version(story) -> tuple:
+    """What a remembered reader's page depends on: the story's log, its state, and today's date
+    in its zone (update times show their date unless they are from today). A story or its head."""
+    return (story.sequence, story.state, timefmt.today(story.timezone))
 
 
 def surely_anonymous(request: HttpRequest) -> bool:

@@ -14,9 +14,7 @@ one (a command run with no --base-url and no SITE_URL setting) the file simply l
 because a site-relative link is broken once the file is opened from disk.
 """
 
-import html
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,24 +29,15 @@ from incidents import timefmt
 from incidents.api.representation import story_data, update_data, utc_time
 from incidents.export_pictures import (
     embed_pictures,
-    image_object,
     markdown_figure,
     media_address,
     picture_path,
 )
+from incidents.json_ld import bylines_of, json_for_script, json_ld, permalink
 from incidents.models import Story, Update
 
 # Its own stylesheet, not site.css: see the note at the top of static/css/export.css.
 STYLESHEETS = ("css/export.css", "css/content.css")
-
-# Same escapes as Django's json_script: in a <script> element "</script>" or "<!--" inside a
-# string would end or confuse the element, so <, > and & never appear literally.
-_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
-
-
-_TAG = re.compile(r"<[^>]*>")
-# The newest updates the live article's JSON-LD lists; the export lists them all.
-LIVE_JSON_LD_UPDATES = 10
 
 # --- what goes in ------------------------------------------------------------------------------
 
@@ -77,33 +66,6 @@ def story_url(story: Story, base_url: str = "") -> str:
     return f"{base_url}{story.get_absolute_url()}" if base_url else ""
 
 
-def _permalink(story_address: str, update: Update) -> str:
-    # Inside the file, "#update-3" is the permalink; with a known site, the update's permalink
-    # there, which lands on the page of the article that holds it.
-    if not story_address:
-        return f"#{update.anchor}"
-    site = story_address.removesuffix(update.story.get_absolute_url())
-    return f"{site}{update.get_absolute_url()}"
-
-
-def _iso(moment: datetime | None, timespec: str = "auto") -> str | None:
-    return moment.isoformat(timespec=timespec) if moment else None
-
-
-def _iso_seconds(moment: datetime | None) -> str | None:
-    return _iso(moment, "seconds")
-
-
-def plain_text(body_html: str) -> str:
-    """Stored, sanitized HTML as plain text (for JSON-LD's articleBody). Its tags are bleach's
-    well-formed output, so taking them out is one substitution."""
-    return html.unescape(_TAG.sub("", body_html)).strip()
-
-
-def _bylines(story: Story) -> list[dict]:
-    return [{"name": b.name, "title": b.title} for b in story.bylines.all()]
-
-
 # --- HTML -------------------------------------------------------------------------------------
 
 
@@ -122,84 +84,6 @@ def inline_stylesheet() -> SafeString:
     # Our own files, checked above: they cannot end the <style> element, and HTML-escaping them
     # would break selectors such as "a > b".
     return mark_safe(css)  # noqa: S308
-
-
-def _person(byline: dict) -> dict:
-    person = {"@type": "Person", "name": byline["name"]}
-    if byline["title"]:
-        person["jobTitle"] = byline["title"]
-    return person
-
-
-def json_ld(
-    story: Story, updates: list[Update], address: str, update_url=None, media_url=None
-) -> dict:
-    """schema.org LiveBlogPosting with each update as a BlogPosting in liveBlogUpdate.
-    `update_url(update)` gives an update's address (the export's default: its anchor), and
-    `media_url(url)` a picture's (listed only where it is absolute)."""
-    update_url = update_url or (lambda update: _permalink(address, update))
-    media_url = media_url or media_address()
-    data = {
-        "@context": "https://schema.org",
-        "@type": "LiveBlogPosting",
-        "headline": story.full_headline,
-        "inLanguage": "en",
-        "dateModified": _iso_seconds(story.last_updated_at),
-        "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
-    }
-    optional = {
-        "description": story.dek,
-        "url": address,
-        "mainEntityOfPage": address,
-        "datePublished": _iso_seconds(story.published_at),
-        "coverageStartTime": _iso_seconds(story.published_at),
-        "coverageEndTime": _iso_seconds(story.ended_at),
-        "author": [_person(byline) for byline in _bylines(story)],
-        "keywords": [tag.name for tag in story.tags.all()],
-    }
-    data.update({key: value for key, value in optional.items() if value})
-    data["liveBlogUpdate"] = []
-    for update in updates:
-        if update.is_retracted:
-            headline = f"UPDATE {update.number} (retracted)"
-            body = f"This update was retracted: {update.retraction_reason}"
-            modified = update.retracted_at
-        else:
-            headline = f"UPDATE {update.number}"
-            body = plain_text(update.body_html)
-            modified = update.edited_at or update.published_at
-        posting = {
-            "@type": "BlogPosting",
-            "headline": headline,
-            "url": update_url(update),
-            "datePublished": _iso_seconds(update.timestamp),
-            "dateModified": _iso_seconds(modified or update.timestamp),
-            "articleBody": body,
-        }
-        if not update.is_retracted and update.picture_data:
-            posting["image"] = [image_object(f, media_url) for f in update.figures]
-        data["liveBlogUpdate"].append(posting)
-    return data
-
-
-def live_json_ld(story: Story, address: str, absolute, newest=None) -> SafeString:
-    """The live article's LiveBlogPosting, for search engines: the story and its
-    LIVE_JSON_LD_UPDATES newest updates (`newest`, newest first, when the page already holds
-    them), each at its permalink (`absolute(path)` makes a path absolute). Rendered with the
-    page, so it is as current as the page."""
-    if newest is None:
-        newest = story.updates.for_readers(newest_first=True)[:LIVE_JSON_LD_UPDATES]
-    newest = list(newest)[:LIVE_JSON_LD_UPDATES]
-    data = json_ld(
-        story, newest, address, lambda update: absolute(update.get_absolute_url()), absolute
-    )
-    return json_for_script(data)
-
-
-def json_for_script(data) -> SafeString:
-    """JSON that is safe inside <script type="application/ld+json">: no literal <, > or &."""
-    text = json.dumps(data, ensure_ascii=False, indent=1).translate(_JSON_SCRIPT_ESCAPES)
-    return mark_safe(text)  # noqa: S308 - every character that could end the element is escaped
 
 
 def export_html(story: Story, *, base_url: str = "", exported_at: datetime | None = None) -> str:
@@ -254,7 +138,7 @@ def export_markdown(
     lines = [f"# {_md_text(story.full_headline)}", ""]
     if story.dek:
         lines += [f"*{_md_text(story.dek)}*", ""]
-    bylines = _bylines(story)
+    bylines = bylines_of(story)
     if bylines:
         people = [
             f"{_md_text(b['name'])}, {_md_text(b['title'])}" if b["title"] else _md_text(b["name"])
@@ -283,7 +167,7 @@ def export_markdown(
             text += _md_text(key.short_title)
             # Linked to its permalink when the site's address is known (a heading's anchor
             # differs from one Markdown reader to the next).
-            lines.append(f"- [{text}]({_permalink(address, key)})" if address else f"- {text}")
+            lines.append(f"- [{text}]({permalink(address, key)})" if address else f"- {text}")
         lines.append("")
 
     lines += ["## Updates", ""]
@@ -308,7 +192,7 @@ def export_markdown(
             if update.was_edited:
                 lines += [f"*Updated {timefmt.ap_datetime(update.edited_at, tz)}*", ""]
         if address:
-            lines += [f"[Permalink]({_permalink(address, update)})", ""]
+            lines += [f"[Permalink]({permalink(address, update)})", ""]
 
     corrections = list(story.corrections())
     if corrections:
@@ -354,7 +238,7 @@ def export_data(story: Story, *, base_url: str = "", exported_at: datetime | Non
             **update_data(
                 update,
                 time=utc_time,
-                url=_permalink(address, update),
+                url=permalink(address, update),
                 readers=True,
                 absolute=media_address(site_address(base_url)),
             ),

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils.timezone import now
 
 from incidents import queueing, timefmt
-from incidents.export import plain_text
+from incidents.json_ld import plain_text
 from incidents.models import Change, EmailBatch, EmailSubscriber, Story, Update, story_changed
 from incidents.models.email_batch import changes_after
 from incidents.models.subscriber import ANY_SUBSCRIBER_KEY

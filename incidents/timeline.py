@@ -136,12 +136,13 @@ def update_cache_key(update: Update, story: Story, today: date, templates: str) 
     return f"reader:update:{update.pk}:{digest}"
 
 
-def render_updates(story: Story, updates: list[Update]) -> None:
+def render_updates(story: Story, updates: list[Update], *, permalinks: bool = False) -> None:
     """Give each update its `rendered_html` through the update partial, from the cache where
     it holds the rendering under the update's key (one read for them all), else rendered now
-    and kept (one write for all that were missing)."""
+    and kept (one write for all that were missing). With `permalinks` (the embeddable widget,
+    where "#update-N" would mean the frame) each "UPDATE N" links to its permalink instead."""
     today = timefmt.today(story.timezone)
-    templates = templates_version()
+    templates = templates_version() + (":permalinks" if permalinks else "")
     keys = {}
     for update in updates:
         update.story = story  # the partial reads the story's timezone; spare a query each
@@ -152,7 +153,9 @@ def render_updates(story: Story, updates: list[Update]) -> None:
         html = kept.get(key)
         if html is None:
             html = missing[key] = str(
-                render_to_string(UPDATE_TEMPLATE, {"update": update, "story": story})
+                render_to_string(
+                    UPDATE_TEMPLATE, {"update": update, "story": story, "permalinks": permalinks}
+                )
             )
         update.rendered_html = mark_safe(html)  # noqa: S308 - our own template's output
     if missing:

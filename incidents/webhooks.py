@@ -30,7 +30,7 @@ from django.utils.timezone import now
 
 from incidents import queueing
 from incidents.api.representation import story_data, update_data, utc_time
-from incidents.export import plain_text
+from incidents.json_ld import plain_text
 from incidents.models import Change, Story, Webhook, WebhookDelivery, story_changed
 from incidents.models.webhook import ACTIVE_KEY, check_target
 from incidents.outbound import opener

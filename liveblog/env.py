@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -80,6 +81,32 @@ def env_addresses(name: str, default: list[str]) -> list[str]:
                 f"{name} must list IP addresses or networks, not {address!r}"
             ) from None
     return addresses
+
+
+def env_origins(name: str, default: list[str]) -> list[str]:
+    """Comma-separated web origins, each a scheme and host with an optional port and nothing
+    after (https://news.example.com, http://127.0.0.1:8123), as a CSP source names them."""
+    origins = env_list(name, default)
+    for origin in origins:
+        try:
+            parts = urlsplit(origin)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not one
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in {"http", "https"}
+            or not parts.hostname
+            or parts.path not in {"", "/"}
+            or parts.query
+            or parts.fragment
+            or parts.username
+            or any(char in origin for char in " ;'\"")
+        ):
+            raise ImproperlyConfigured(
+                f"{name} must list origins such as https://news.example.com, not {origin!r}"
+            )
+    return [origin.rstrip("/") for origin in origins]
 
 
 # Email: one URL says where mail goes, read into Django's MAILERS entry. The scheme picks the

@@ -15,6 +15,7 @@ from liveblog.env import (
     env_email,
     env_int,
     env_list,
+    env_origins,
     env_str,
 )
 from liveblog.localenv import read_local_env
@@ -73,7 +74,8 @@ MIDDLEWARE = [
 # The paths a reader's page polls or streams from, and the load balancer's health check: under
 # the ASGI server they pass only these middleware (liveblog/middleware.py). No session, form,
 # message or sign-in concerns them; every security header still does.
-READER_PATHS = r"/healthz|/stories/[-a-zA-Z0-9_]+/(?:events|updates)"
+# The embeddable live widget is the same for everyone, signed in or not: a reader's path too.
+READER_PATHS = r"/healthz|/stories/[-a-zA-Z0-9_]+/(?:events|updates|embed/)"
 # The article, when nobody is signed in (no session or message cookie): the same for everyone.
 READER_PAGES = r"/stories/[-a-zA-Z0-9_]+/"
 READER_MIDDLEWARE = [
@@ -219,6 +221,9 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"
+# The sites that may frame the embeddable live widget (/stories/<slug>/embed/, and that route
+# only: incidents/embedding.py), as origins: https://partner.example.com. Besides our own.
+EMBED_FRAME_ANCESTORS = env_origins("EMBED_FRAME_ANCESTORS", [])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -282,6 +287,12 @@ LIVE_REPLAY_THREADS = 2
 LIVE_HUB_STALL_SECONDS = 10
 # Garbage-collector thresholds for server processes with open streams (see live/hub.py).
 LIVE_GC_THRESHOLDS = (50_000, 50, 1_000)
+
+# "N reading now" on the desk (incidents/live/audience.py): each server process reports its
+# open streams and the poll requests it answered, per story, this often; a report older than
+# LIVE_AUDIENCE_FRESH_SECONDS (a process that stopped or was killed) no longer counts.
+LIVE_AUDIENCE_SECONDS = env_int("LIVE_AUDIENCE_SECONDS", 15)
+LIVE_AUDIENCE_FRESH_SECONDS = env_int("LIVE_AUDIENCE_FRESH_SECONDS", 45)
 
 # Anonymous readers' pages (front page, article): how long a CDN or browser may keep them, and
 # serve them stale while fetching a fresh copy (incidents/caching.py).

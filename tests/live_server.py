@@ -335,6 +335,7 @@ class AsgiClient:
         self.call(finished(), timeout + 5)
 
     def close(self) -> None:
+        from incidents.live.audience import stop_reporting
         from incidents.live.hub import current_hub
 
         async def shutdown():
@@ -346,6 +347,7 @@ class AsgiClient:
             hub = current_hub()
             if hub is not None and hub.loop is self.loop:
                 await hub.stop()
+            await stop_reporting()
 
         self.call(shutdown())
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils.timezone import now
 
-from incidents.export import LIVE_JSON_LD_UPDATES
+from incidents.json_ld import LIVE_JSON_LD_UPDATES
 from incidents.models import Story
 from tests.conftest import make_story
 

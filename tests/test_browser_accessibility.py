@@ -75,6 +75,16 @@ def test_readers_pages_have_no_serious_problem(browser, axe, demo, path, shows, 
 
 
 @pytest.mark.parametrize("width", WIDTHS)
+def test_the_embeddable_live_widget_has_no_serious_problem(browser, axe, demo, width):
+    page = open_at(browser, width, f"{demo}/stories/{LIVE_DEMO_SLUG}/embed/")
+    expect(page.locator("#main")).to_contain_text("Read the full coverage")
+    expect(page.locator(".update").first).to_be_visible()
+
+    assert serious_problems(axe, page) == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize(
     ("path", "shows"),
     [

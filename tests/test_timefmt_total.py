@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incidents import timefmt
-from incidents.export import json_ld
+from incidents.json_ld import json_ld
 from incidents.models import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, Story, Update
 from tests.conftest import make_story
 

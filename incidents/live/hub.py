@@ -65,6 +65,10 @@ class Hub:
         """Open streams in this process."""
         return sum(len(watched.subscribers) for watched in self._watched.values())
 
+    def stream_counts(self) -> dict[int, int]:
+        """Open streams in this process, by story id (for the desk's "N reading now")."""
+        return {pk: len(watched.subscribers) for pk, watched in self._watched.items()}
+
     @property
     def running(self) -> bool:
         return bool(self._tasks)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseStopPolling
 
 from incidents import timefmt
+from incidents.live.audience import note_poll, reporter
 from incidents.live.events import database_replay, parse_cursor, render_batch, replay_start
 from incidents.live.heads import (
     StoryHead,
@@ -61,10 +62,12 @@ def not_modified(request: HttpRequest, head: StoryHead) -> HttpResponse | None:
 async def updates(request: HttpRequest, slug: str):
     """Most polls end here, on the event loop: the head this process read less than
     `LIVE_POLL_HEAD_SECONDS` ago says nothing has changed, and the answer is a 304 with no
-    query and no thread."""
+    query and no thread. Each poll answered is noted for the desk's "N reading now"."""
+    reporter()
     head = cached_story_head(slug)
     unchanged = not_modified(request, head) if head is not None else None
     if unchanged is not None:
+        note_poll(head.pk)
         return share(request, unchanged)
     return share(request, await in_own_thread(answer, request, slug))
 
@@ -73,6 +76,7 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
     head = public_story_head(slug)
     if head is None:
         raise Http404("No such story.")
+    note_poll(head.pk)
     unchanged = not_modified(request, head)
     if unchanged is not None:
         return unchanged

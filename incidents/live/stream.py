@@ -11,6 +11,7 @@ behind) gets a `reset` event instead of a replay: the page reloads its timeline.
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
+from incidents.live.audience import reporter
 from incidents.live.events import HEADER, HEARTBEAT, parse_cursor, replay_start, reset_frame
 from incidents.live.heads import StoryHead
 from incidents.live.hub import Hub, get_hub
@@ -72,6 +73,7 @@ def _release_request_thread() -> None:
 
 async def _stream(hub: Hub, head: StoryHead, slug: str, cursor: int):
     subscription = hub.subscribe(head, slug)
+    reporter()  # counted in the next report of this process's readers (live/audience.py)
     try:
         _release_request_thread()
         yield RETRY_FRAME

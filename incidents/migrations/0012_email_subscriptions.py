@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0016_push_subscriptions'),
+        ('incidents', '0017_reader_counts'),
     ]
 
     operations = [

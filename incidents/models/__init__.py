@@ -7,6 +7,7 @@ PermissionDenied), renders Markdown before it locks the story row, does its work
 there). Live streams, polls, feeds and the corrections log all read that log.
 """
 
+from incidents.models.audience import ReaderCount, ReadersNow
 from incidents.models.change import NOTIFY_CHANNEL, Change, story_changed
 from incidents.models.email_batch import EmailBatch, UpdateEmailCount
 from incidents.models.people import (
@@ -42,6 +43,8 @@ __all__ = [
     "EmailBatch",
     "EmailSubscriber",
     "UpdateEmailCount",
+    "ReaderCount",
+    "ReadersNow",
     "PushDelivery",
     "PushSubscription",
     "Webhook",

@@ -7,7 +7,6 @@ PostgreSQL with a NOTIFY in the same transaction). Markdown is rendered before t
 
 from datetime import datetime
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import F
@@ -27,20 +26,17 @@ from incidents.models.people import (
     who_acted,
 )
 from incidents.models.rendered import RendersMarkdown
-from incidents.models.revision import Revision
 from incidents.models.search_entry import SearchEntry
 from incidents.models.story_queries import StoryQuerySet
+from incidents.models.story_reading import StoryReading
 from incidents.models.tags import Tag
 from incidents.models.validators import validate_markdown, validate_timezone
 from incidents.rendering import render_markdown
 
-# How long a reader's page may use its cached copy of a story's bylines and tags (`with_credits`);
-# any change to them through the desk or the admin is seen at once.
-CREDITS_SECONDS = 10 * 60
 STORY_ENDED = "Coverage of this story has ended; reopen it to publish."
 
 
-class Story(RendersMarkdown):
+class Story(StoryReading, RendersMarkdown):
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
         LIVE = "live", "Live"
@@ -385,43 +381,3 @@ class Story(RendersMarkdown):
     def save_draft(self, body: str, *, by=None, **options):
         """Keep an unpublished update on the desk. Readers never see it and it has no number."""
         return self.updates.model.compose(self, body, by=by, publish=False, **options)
-
-    # --- reading --------------------------------------------------------------------------
-
-    def top_of_article(self) -> tuple:
-        """The pinned update (or None) and the published key events, newest first: the summary
-        and the "Key events" list, each knowing this story (the partials read its timezone)."""
-        found = [u for u in self.updates.top_of_article() if u.is_published]  # one query
-        for update in found:
-            update.story = self
-        pinned = next((update for update in found if update.pinned), None)
-        return pinned, [update for update in found if update.key_event]
-
-    def with_credits(self) -> "Story":
-        """This story with its bylines and tags at hand, as `prefetch_related` leaves them, from
-        the cache while they stand (CREDITS_SECONDS at most): a reader's page asks the database
-        for neither. Returns the story."""
-        key = f"story:{self.pk}:credits:{self.credits_version}"
-        credits = cache.get(key)
-        if credits is None:
-            credits = {"bylines": list(self.bylines.all()), "tags": list(self.tags.all())}
-            cache.set(key, credits, CREDITS_SECONDS)
-        for name, rows in credits.items():
-            # What prefetch_related_objects does with the rows it fetched.
-            found = getattr(self, name).all()
-            found._result_cache, found._prefetch_done = rows, True
-            self.__dict__.setdefault("_prefetched_objects_cache", {})[name] = found
-        return self
-
-    def changes_since(self, sequence: int):
-        return (
-            self.changes.filter(sequence__gt=sequence).select_related("update").order_by("sequence")
-        )
-
-    def corrections(self):
-        return (
-            Revision.objects.filter(story=self, is_correction=True)
-            .exclude(update__state=self.updates.model.State.DRAFT)
-            .select_related("update")
-            .order_by("edited_at")
-        )

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from incidents.views import corrections, finding, push, reader, subscriptions
+from incidents.views import corrections, embed, finding, push, reader, subscriptions
 
 app_name = "reader"
 
 urlpatterns = [
     path("", reader.front, name="front"),
     path("stories/<slug:slug>/", reader.story, name="story"),
+    path("stories/<slug:slug>/embed/", embed.embed, name="embed"),
     path("stories/<slug:slug>/updates/<int:number>/", reader.update_permalink, name="update"),
     path("stories/<slug:slug>/suggest-correction/", corrections.suggest, name="suggest_correction"),
     path("stories/<slug:slug>/subscribe/", subscriptions.subscribe, name="subscribe"),

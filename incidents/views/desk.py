@@ -14,10 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from incidents.forms import NewStoryForm
-from incidents.models import Story, Update, user_is_editor
+from incidents.models import ReaderCount, ReadersNow, Story, Update, user_is_editor
 from incidents.views.desk_access import desk_login_required, desk_url, story_for_desk
 from incidents.views.desk_regions import (
     desk_context,
+    readers_context,
     render_desk,
     render_region,
     timeline_context,
@@ -55,8 +56,11 @@ def dashboard(request: HttpRequest):
 
 
 def _dashboard(request, stories, form, status=200):
+    stories = list(stories)
+    readers = ReaderCount.objects.reading_now([story.pk for story in stories])
     by_state = {state: [] for state in Story.State.values}
     for story in stories:
+        story.readers_now = readers.get(story.pk, ReadersNow())
         by_state[story.state].append(story)
     context = {
         "live": by_state[Story.State.LIVE],
@@ -109,11 +113,12 @@ def timeline(request: HttpRequest, slug: str):
 @desk_login_required
 @require_GET
 def changes(request: HttpRequest, slug: str):
-    """Polled by the open desk: says so when the story moved on since the page last drew it."""
+    """Polled by the open desk: says so when the story moved on since the page last drew it,
+    and brings "N reading now" up to date."""
     story = story_for_desk(request, slug)
     try:
         since = int(request.GET.get("since", ""))
     except ValueError:
         since = story.sequence
-    context = {"story": story, "since": since, "pending": max(story.sequence - since, 0)}
-    return render_region(request, "changes", context)
+    context = {"since": since, "pending": max(story.sequence - since, 0)}
+    return render_region(request, "changes-poll", readers_context(story, **context))

@@ -9,11 +9,13 @@ for the whole page.
 import uuid
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest
 from django.shortcuts import render
 
+from incidents.embedding import embed_code, site_address
 from incidents.forms import ComposeForm, ContributorForm, StoryDetailsForm
-from incidents.models import Story, Update, user_is_editor
+from incidents.models import ReaderCount, ReadersNow, Story, Update, user_is_editor
 from incidents.reach import note_reach
 from incidents.views.desk_access import mark_editable
 
@@ -107,12 +109,28 @@ def log_context(story: Story, **extra) -> dict:
     return {"story": story, "log": changes[:LOG_LENGTH], **extra}
 
 
+def readers_context(story: Story, **extra) -> dict:
+    """How many read the story now, summed over every server process (models/audience.py)."""
+    readers = ReaderCount.objects.reading_now([story.pk]).get(story.pk, ReadersNow())
+    return {"story": story, "readers_now": readers, **extra}
+
+
+def embed_context(request: HttpRequest, story: Story) -> dict:
+    """The code a partner site pastes to show the live widget (incidents/embedding.py)."""
+    return {"story": story, "embed_code": embed_code(story, site_address(request))}
+
+
 def desk_context(request: HttpRequest, story: Story, **extra) -> dict:
     """The whole desk page; `extra` replaces any piece (a bound form with its errors, say)."""
     context = {
         **header_context(request, story),
         **compose_context(request, story),
         **timeline_context(request, story),
+        # The desk listens to the story's live stream, which only an ASGI server serves (the
+        # test suite's WSGI live server does not): elsewhere its poll alone keeps it current.
+        "listens": story.is_public and isinstance(request, ASGIRequest),
+        **readers_context(story),
+        **embed_context(request, story),
     }
     if context["is_editor"]:
         context.update(contributors_context(story))

@@ -6,16 +6,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from incidents import push, timefmt
+from incidents import push
 from incidents.caching import (
     cacheable_for_readers,
     conditional,
     for_readers,
+    page_version,
     remember_page,
     remembered_page,
     surely_anonymous,
 )
-from incidents.export import live_json_ld
+from incidents.json_ld import live_json_ld
 from incidents.live.events import top_of_story
 from incidents.live.heads import cached_story_head, note_story_head
 from incidents.models import EmailSubscriber, Story, Update
@@ -51,12 +52,6 @@ def requested_order(request: HttpRequest) -> str | None:
     """The reader's own choice of order (?order=oldest|newest), or None: the story's."""
     order = request.GET.get("order")
     return order if order in Story.ReadingOrder.values else None
-
-
-def page_version(story) -> tuple:
-    """What an anonymous reader's page depends on: the story's log, its state, and today's date
-    in its zone (update times show their date unless they are from today). A story or its head."""
-    return (story.sequence, story.state, timefmt.today(story.timezone))
 
 
 def render_story(request: HttpRequest, slug: str, order: str | None):

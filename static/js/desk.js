@@ -232,13 +232,87 @@
     body.dispatchEvent(new Event("input", { bubbles: true }));
   });
 
+  // The desk hears of a change the moment readers do: the story's live stream (the readers'
+  // own, for a public story) makes the desk's poll (#desk-changes) ask at once, so another tab's
+  // publish or end of coverage shows here without waiting for the poll's 10 s. A change this tab
+  // made itself has moved the poll's `since` on by the time it asks (the answer to the change
+  // carries it), so it is not announced as news.
+  var CHANGE_KINDS = ["published", "edited", "retracted", "pinned", "story", "ended", "withdrawn"];
+  var SETTLE_MS = 1000; // lets this tab's own answer land before the poll asks
+
+  function sinceOf(marker) {
+    var match = /[?&]since=(\d+)/.exec(marker.getAttribute("hx-get") || "");
+    return match ? parseInt(match[1], 10) : 0;
+  }
+
+  var stream = null;
+
+  // Once coverage ends the stream closes for good (the server answers 204); the poll sees the
+  // story reopened, and then the desk listens again.
+  function listen() {
+    var desk = document.querySelector(".desk[data-events-url]");
+    var marker = document.getElementById("desk-changes");
+    if (!desk || !marker || !window.EventSource) return;
+    if (marker.getAttribute("data-story-state") === "ended") return;
+    if (stream && stream.readyState !== EventSource.CLOSED) return;
+    stream = new EventSource(desk.getAttribute("data-events-url") + "?cursor=" + sinceOf(marker));
+    CHANGE_KINDS.forEach(function (kind) {
+      stream.addEventListener(kind, function (event) {
+        var sequence = parseInt(event.lastEventId, 10) || 0;
+        setTimeout(function () {
+          var current = document.getElementById("desk-changes");
+          if (current && window.htmx && sequence > sinceOf(current)) {
+            window.htmx.trigger(current, "desk:changed");
+          }
+        }, SETTLE_MS);
+      });
+    });
+  }
+
+  // "Copy embed code": the readonly box's text to the clipboard (selected, too, so that
+  // Ctrl+C works where the clipboard is refused). Without scripts the box is there to select.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var box = document.querySelector(button.getAttribute("data-copy"));
+    var said = button.parentNode.querySelector("[data-copied]");
+    if (!box) return;
+    box.focus();
+    box.select();
+    function tell(text) {
+      if (said) said.textContent = text;
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(box.value).then(
+        function () {
+          tell("Copied.");
+        },
+        function () {
+          tell("Selected: press Ctrl+C (⌘C) to copy.");
+        }
+      );
+    } else {
+      tell("Selected: press Ctrl+C (⌘C) to copy.");
+    }
+  });
+  function showCopyButtons(root) {
+    root.querySelectorAll("[data-copy][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    showCopyButtons(document);
     setUp(document);
     reflectState();
+    listen();
   });
   document.addEventListener("htmx:load", function (event) {
     setUp(event.detail.elt);
     reflectState();
   });
-  document.addEventListener("htmx:afterSettle", reflectState);
+  document.addEventListener("htmx:afterSettle", function () {
+    reflectState();
+    listen();
+  });
 })();
