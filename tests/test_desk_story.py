@@ -35,7 +35,10 @@ def test_editor_sets_the_headline_suffix_in_place(client, editor, story):
     assert Change.objects.filter(story=story, kind=Change.Kind.STORY).count() == 2  # live + this
     assert b"(UPDATE: Restored)" in client.get(story.get_absolute_url()).content
     # The editor's own change is not announced to their desk as a colleague's.
-    assert f'?since={story.sequence}" hx-trigger="every 10s, desk:changed"'.encode() in response.content
+    assert (
+        f'?since={story.sequence}" hx-trigger="every 10s, desk:changed"'.encode()
+        in response.content
+    )
 
 
 def test_editor_changes_headline_dek_and_intro(client, editor, story):
