@@ -35,6 +35,7 @@ from pywebpush import WebPusher
 from incidents.models import Change, PushDelivery, PushSubscription, Update, story_changed
 from incidents.models.push import any_key, check_endpoint
 from incidents.outbound import opener
+from incidents.queueing import sweep_later
 from incidents.rendering import first_sentence
 
 ANY_SECONDS = 30
@@ -42,6 +43,7 @@ BATCH = 50  # deliveries per `deliver` task
 BODY_CHARS = 150  # of the update's first sentence in the notification
 logger = logging.getLogger(__name__)
 QUEUE = "push"
+SWEEP_KEY = "push:sweep-queued"
 
 
 def enabled() -> bool:
@@ -118,7 +120,19 @@ def fan_out(story_pk: int, sequence: int) -> int:
     for start in range(0, len(waiting), BATCH):
         deliver.enqueue(waiting[start : start + BATCH])
     requeue_overdue()
+    sweep_later(sweep, SWEEP_KEY)
     return len(waiting)
+
+
+@task(queue_name=QUEUE)
+def sweep() -> int:
+    """Deliveries whose task was lost are queued again; while any delivery waits, look again
+    later (incidents/queueing.py). Returns how many were queued again."""
+    cache.delete(SWEEP_KEY)
+    requeued = requeue_overdue()
+    if PushDelivery.objects.filter(status=PushDelivery.Status.PENDING).exists():
+        sweep_later(sweep, SWEEP_KEY)
+    return requeued
 
 
 def requeue_overdue() -> int:

@@ -1,13 +1,21 @@
-"""Queueing background work that follows a change (webhooks, subscribers' emails).
+"""Queueing background work that follows a change (webhooks, subscribers' emails, push), and
+the sweep that finds deliveries whose task was lost.
 
 With the queue kept in the database (django-tasks-db), a task is written in the change's own
 transaction: it exists if and only if the change committed, a crash between the two loses
 nothing, and the publish pays no commit of its own for it. Any other backend (Redis) is handed the
 task once the change is committed, so that its worker never looks before the change is there."""
 
+from datetime import timedelta
+
+from django.core.cache import cache
 from django.db import transaction
 from django.tasks import Task
+from django.utils.timezone import now
 from django_tasks_db import DatabaseBackend
+
+# How often a channel with deliveries still waiting looks for ones whose task was lost.
+SWEEP_SECONDS = 5 * 60
 
 
 def queue_with_change(task: Task, *args) -> None:
@@ -15,3 +23,13 @@ def queue_with_change(task: Task, *args) -> None:
         task.enqueue(*args)
     else:
         transaction.on_commit(lambda: task.enqueue(*args))
+
+
+def sweep_later(sweep: Task, key: str) -> None:
+    """Queue `sweep` (a channel's task that queues again its deliveries whose task was lost: a
+    worker killed mid-task) to run in SWEEP_SECONDS, unless this process queued one that has not
+    run yet (`key`, in the cache for as long). The sweep calls this again while deliveries wait,
+    so a lost task is found without waiting for the story's next change; a second sweep from
+    another process queues nothing twice (each delivery's row says whether it is due)."""
+    if cache.add(key, True, SWEEP_SECONDS):
+        sweep.using(run_after=now() + timedelta(seconds=SWEEP_SECONDS)).enqueue()

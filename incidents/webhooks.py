@@ -39,6 +39,7 @@ ACTIVE_SECONDS = 30
 
 logger = logging.getLogger(__name__)
 QUEUE = "webhooks"
+SWEEP_KEY = "webhooks:sweep-queued"
 
 
 # --- queueing ---------------------------------------------------------------------------------
@@ -76,7 +77,19 @@ def fan_out(story_pk: int, sequence: int) -> int:
             deliver.enqueue(delivery.pk)
             queued += 1
     requeue_overdue()
+    queueing.sweep_later(sweep, SWEEP_KEY)
     return queued
+
+
+@task(queue_name=QUEUE)
+def sweep() -> int:
+    """Deliveries whose task was lost are queued again; while any delivery waits, look again
+    later (incidents/queueing.py). Returns how many were queued again."""
+    cache.delete(SWEEP_KEY)
+    requeued = requeue_overdue()
+    if WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).exists():
+        queueing.sweep_later(sweep, SWEEP_KEY)
+    return requeued
 
 
 def requeue_overdue() -> int:

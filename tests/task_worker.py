@@ -57,14 +57,27 @@ def queued_tasks() -> list[str]:
     return list(ready.values_list("task_path", flat=True))
 
 
-def lose_queued_tasks() -> None:
-    """Every queued task vanishes, as when a worker dies holding one (or Redis loses its data)."""
+def lose_queued_tasks(named: str = "") -> None:
+    """Every queued task vanishes, as when a worker dies holding one (or Redis loses its data);
+    with `named` (a task's module path), only the tasks of that one."""
     if on_rq():
-        empty_task_redis()
-    else:
-        from django_tasks_db.models import DBTaskResult
+        if not named:
+            empty_task_redis()
+            return
+        from rq.registry import ScheduledJobRegistry
 
-        DBTaskResult.objects.all().delete()
+        for queue in _rq_queues():
+            scheduled = ScheduledJobRegistry(queue=queue)
+            for job in [*queue.get_jobs(), *map(queue.fetch_job, scheduled.get_job_ids())]:
+                if job is not None and job.func_name == named:
+                    queue.remove(job)
+                    scheduled.remove(job)
+                    job.delete()
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    lost = DBTaskResult.objects.all()
+    (lost.filter(task_path=named) if named else lost).delete()
 
 
 def empty_task_redis() -> None:

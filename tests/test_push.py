@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.timezone import now
 
@@ -351,6 +352,27 @@ def test_a_lost_task_is_found_overdue_and_queued_again(client, story, service, e
     run_worker()
 
     assert queued == 1
+    assert len(service.payloads(browser)) == 1
+    assert PushDelivery.objects.get().status == "sent"
+
+
+def test_a_lost_task_is_found_by_the_sweep_without_another_publish(
+    client, story, service, editor, on_commit
+):
+    cache.clear()  # no sweep remembered as queued by an earlier test
+    browser = service.browser()
+    subscribe(client, story, browser.subscription())
+    on_commit(story, "Found it.", by=editor, key_event=True)
+    push.fan_out.call(story.pk, Change.objects.get(kind="published").sequence)
+    # A worker was killed while holding the delivery: claimed, never finished, its task gone.
+    lose_queued_tasks(named="incidents.push.deliver")
+    PushDelivery.objects.update(due_at=now() + timedelta(seconds=70))
+    run_worker()
+    assert service.payloads(browser) == []
+
+    with time_machine.travel(now() + timedelta(minutes=6)):
+        run_worker()
+
     assert len(service.payloads(browser)) == 1
     assert PushDelivery.objects.get().status == "sent"
 

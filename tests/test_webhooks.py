@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.timezone import now
@@ -244,6 +245,29 @@ def test_a_lost_task_is_found_overdue_and_queued_again(receiver, editor, story, 
     assert queued == 1
     assert len(Receiver.got) == 1
     assert WebhookDelivery.objects.get().status == "delivered"
+
+
+def test_a_lost_task_is_found_by_the_sweep_without_another_change(
+    receiver, editor, story, on_commit
+):
+    cache.clear()  # no sweep remembered as queued by an earlier test
+    webhook = Webhook.create(url=receiver, events=["published"], by=editor)
+    update = on_commit(story, "One.", by=editor)
+    change = Change.objects.get(update=update)
+    webhooks.fan_out.call(story.pk, change.sequence)  # queues the delivery, and a sweep
+    # A worker was killed while holding this delivery: claimed, never finished, its task gone.
+    lose_queued_tasks(named="incidents.webhooks.deliver")
+    claimed = now() + timedelta(seconds=70)
+    WebhookDelivery.objects.filter(webhook=webhook, change=change).update(due_at=claimed)
+    run_worker()
+    assert Receiver.got == []
+
+    with time_machine.travel(now() + timedelta(minutes=6)):
+        run_worker()
+
+    assert len(Receiver.got) == 1
+    assert WebhookDelivery.objects.get().status == "delivered"
+    assert story.changes.count() == 2  # live, then the one update: nothing else happened
 
 
 def test_slack_format_posts_the_text_its_number_and_a_link(receiver, editor, story, on_commit):
