@@ -90,8 +90,9 @@ def long_story(story, editor):
         # session, user, story, editors group; the model's lock, number, insert, sequence,
         # change row (+ savepoint and release); the counters come back from the locked row.
         ({}, 302, 13),
-        # The same, then the answer: a fresh compose box and the timeline (drafts, published).
-        (HTMX, 200, 15),
+        # The same, then the answer: a fresh compose box and the timeline (drafts, published)
+        # with how far each update went (push, webhooks, email: one query each, any length).
+        (HTMX, 200, 18),
     ],
     ids=["plain", "htmx"],
 )

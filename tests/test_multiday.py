@@ -286,7 +286,7 @@ def test_the_poll_carries_the_regions_as_markup(client, story, editor):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<header class="story__header" id="story-header" data-story-region>' in html
+    assert '<header class="story__header" id="story-header" data-story-region ' in html
     assert '<div class="story__corrections" id="story-corrections" data-story-region>' in html
     assert "&lt;header" not in html
 
