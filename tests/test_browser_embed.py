@@ -98,6 +98,13 @@ def test_a_partner_page_frames_the_widget_which_follows_the_story_and_fits_its_f
             "href", f"/stories/{story.slug}/updates/11/"
         )
         expect(newest.locator("time.update__time")).to_have_text("just now")
+        # The headline follows the story's.
+        story.change_details(
+            headline="Subway Service Restored", headline_suffix="UPDATE", by=editor
+        )
+        expect(frame.locator(".embed__headline")).to_have_text(
+            "Subway Service Restored (UPDATE)", timeout=LIVE
+        )
         page.wait_for_function(f"() => document.querySelector('iframe').offsetHeight > {before}")
 
         messages = [m for m in page.evaluate("window.heard") if m.get("type") == HEIGHT_MESSAGE]

@@ -43,6 +43,18 @@
     window.parent.postMessage({ type: MESSAGE, story: slug, height: height }, "*");
   }
 
+  // The headline follows the story: the article's header arrives with each change (live.js
+  // hands its regions over), and its headline, our own template's markup, is copied in.
+  document.addEventListener("liveblog:regions", function (event) {
+    var fresh = event.detail.querySelector("#story-header .story__headline");
+    var link = article.querySelector(".embed__headline a");
+    if (!fresh || !link) return;
+    link.replaceChildren.apply(link, Array.prototype.map.call(fresh.childNodes, function (node) {
+      return node.cloneNode(true);
+    }));
+    document.title = "Live: " + fresh.textContent;
+  });
+
   new MutationObserver(function () {
     keepNewest();
     pointAtPermalinks();

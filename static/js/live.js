@@ -128,6 +128,8 @@
   function replaceRegions(root) {
     var regions = root.querySelectorAll("[data-story-region][id]");
     if (!regions.length) return;
+    // For a page that shows the story its own way (the embed, static/js/embed.js).
+    document.dispatchEvent(new CustomEvent("liveblog:regions", { detail: root }));
     Array.prototype.forEach.call(regions, function (region) {
       var current = document.getElementById(region.id);
       if (!current || !current.hasAttribute("data-story-region")) return;
