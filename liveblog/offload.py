@@ -3,12 +3,12 @@
 The readers' paths run outside a per-request ThreadSensitiveContext (liveblog/middleware.py):
 the little synchronous work every request does (the request signals) shares one thread. Work
 that can take a while (a look-up in the database, a render after a change) must not hold that
-thread up for everyone, so it goes to a small pool of threads kept for it (READER_THREADS).
-A pool thread keeps its database connection between calls on SQLite (opening one costs about as
-much as the render's queries) and gives it back to the pool on PostgreSQL, where taking one is
-cheap and the connections are shared by the whole process. Under Django's test client (or any
-caller inside `async_to_sync`) it runs on the caller's thread, as any view does, and leaves the
-test's transaction alone.
+thread up for everyone. On SQLite it goes to a small pool of threads kept for it
+(READER_THREADS), each keeping its database connection between calls (opening one costs about as
+much as the render's queries). On PostgreSQL, where taking a connection from the process's pool
+is cheap, each call gets a thread of its own, as asgiref gives one, and hands its connection back
+to the pool when done. Under Django's test client (or any caller inside `async_to_sync`) it runs
+on the caller's thread, as any view does, and leaves the test's transaction alone.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -45,7 +45,7 @@ def under_async_to_sync() -> bool:
 
 
 async def in_own_thread(function, *args):
-    if under_async_to_sync():
+    if under_async_to_sync() or connection.vendor != "sqlite":
         async with ThreadSensitiveContext():
             return await sync_to_async(giving_back_the_connection(function))(*args)
     run = sync_to_async(

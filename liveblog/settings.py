@@ -297,8 +297,8 @@ LIVE_AUDIENCE_FRESH_SECONDS = env_int("LIVE_AUDIENCE_FRESH_SECONDS", 45)
 # Anonymous readers' pages (front page, article): how long a CDN or browser may keep them, and
 # serve them stale while fetching a fresh copy (incidents/caching.py).
 READER_CACHE_SECONDS = 10
-# Threads per process for the readers' slow work (a look-up, a render after a change), each
-# keeping its SQLite connection between requests (liveblog/offload.py).
+# Threads per process for the readers' slow work on SQLite (a look-up, a render after a change),
+# each keeping its SQLite connection between requests (liveblog/offload.py).
 READER_THREADS = env_int("READER_THREADS", 8)
 if READER_THREADS < 1:
     raise ImproperlyConfigured(f"READER_THREADS must be at least 1, not {READER_THREADS}")
