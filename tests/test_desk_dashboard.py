@@ -1,5 +1,6 @@
 """The dashboard: each user's stories by state, and the editor's form to start a story."""
 
+import pytest
 from django.urls import reverse
 
 from incidents.models import Byline, Contributor, CorrectionSuggestion, Story
@@ -74,6 +75,17 @@ def test_editor_creates_a_story_with_tags_bylines_and_contributors(client, edito
     ]
     contributor = Contributor.objects.get(story=story)
     assert contributor.user == reporter and not contributor.can_publish
+
+
+@pytest.mark.parametrize("chosen", ["99999999999999999999999", "-99999999999999999999999"])
+def test_a_contributor_id_beyond_any_number_is_refused_on_its_field(client, editor, chosen):
+    client.force_login(editor)
+
+    response = client.post(CREATE, new_story(contributors=[chosen]))
+
+    assert response.status_code == 400
+    assert "Select a valid choice." in response.content.decode()
+    assert not Story.objects.filter(slug="bridge-closed-after-ship-strike").exists()
 
 
 def test_create_by_htmx_redirects_the_client_to_the_new_desk(client, editor):
