@@ -16,6 +16,10 @@ os.environ.setdefault(
 )
 # Hashed static names need `collectstatic`; tests serve the source files as they are.
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# The test process runs requests on many event loops (the test client takes a new one for each,
+# AsgiClient one per test), and a live hub's threads keep their connections from the process's
+# PostgreSQL pool: the suite needs more than one server process does. Production keeps its 20.
+os.environ.setdefault("DATABASE_POOL_SIZE", "60")
 # Tests talk plain HTTP to the test client and to local servers; production keeps these on.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")

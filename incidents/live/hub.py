@@ -182,6 +182,16 @@ class Hub:
             executor.shutdown(wait=False)
         await self._replayer.stop()
 
+    def abandon(self) -> None:
+        """Close the hub's database connections from outside its event loop, which is gone (a
+        new loop took over: the test client runs each request on a loop of its own). Without
+        this, a hub's threads would keep their connections out of the process's pool for ever."""
+        if self._executor is not None:
+            executor, self._executor = self._executor, None
+            executor.submit(close_connection)
+            executor.shutdown(wait=False)
+        self._replayer.abandon()
+
     # -- fan-out --
 
     def publish(self, pk: int, batch: Batch) -> None:
@@ -392,6 +402,8 @@ def get_hub() -> Hub:
     loop = asyncio.get_running_loop()
     if _hub is None or _hub.loop is not loop:
         spare_the_streams_from_the_collector()
+        if _hub is not None and (_hub.loop.is_closed() or not _hub.loop.is_running()):
+            _hub.abandon()
         _hub = Hub(loop)
     return _hub
 

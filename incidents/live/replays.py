@@ -58,6 +58,13 @@ class Replayer:
             story, events = found
             memory.backfill(events, floor, story.sequence, story.timezone)
 
+    def abandon(self) -> None:
+        """Close the replay threads' connections without the event loop (Hub.abandon)."""
+        if self._executor is not None:
+            executor, self._executor = self._executor, None
+            close_connections(executor, settings.LIVE_REPLAY_THREADS)
+            executor.shutdown(wait=False)
+
     async def stop(self) -> None:
         for running in list(self._backfills.values()):
             running.cancel()
