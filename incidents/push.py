@@ -35,7 +35,7 @@ from pywebpush import WebPusher
 from incidents.models import Change, PushDelivery, PushSubscription, Update, story_changed
 from incidents.models.push import any_key, check_endpoint
 from incidents.outbound import opener
-from incidents.queueing import sweep_later
+from incidents.queueing import sweep_later, sweep_now
 from incidents.rendering import first_sentence
 
 ANY_SECONDS = 30
@@ -128,11 +128,8 @@ def fan_out(story_pk: int, sequence: int) -> int:
 def sweep() -> int:
     """Deliveries whose task was lost are queued again; while any delivery waits, look again
     later (incidents/queueing.py). Returns how many were queued again."""
-    cache.delete(SWEEP_KEY)
-    requeued = requeue_overdue()
-    if PushDelivery.objects.filter(status=PushDelivery.Status.PENDING).exists():
-        sweep_later(sweep, SWEEP_KEY)
-    return requeued
+    waiting = PushDelivery.objects.filter(status=PushDelivery.Status.PENDING)
+    return sweep_now(sweep, SWEEP_KEY, requeue_overdue, waiting)
 
 
 def requeue_overdue() -> int:

@@ -33,3 +33,13 @@ def sweep_later(sweep: Task, key: str) -> None:
     another process queues nothing twice (each delivery's row says whether it is due)."""
     if cache.add(key, True, SWEEP_SECONDS):
         sweep.using(run_after=now() + timedelta(seconds=SWEEP_SECONDS)).enqueue()
+
+
+def sweep_now(sweep: Task, key: str, requeue, waiting) -> int:
+    """What a channel's `sweep` task does: `requeue()` its deliveries whose task was lost, and
+    while any delivery is still `waiting` (a queryset), look again later. How many it queued."""
+    cache.delete(key)
+    requeued = requeue()
+    if waiting.exists():
+        sweep_later(sweep, key)
+    return requeued

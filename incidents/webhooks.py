@@ -85,11 +85,8 @@ def fan_out(story_pk: int, sequence: int) -> int:
 def sweep() -> int:
     """Deliveries whose task was lost are queued again; while any delivery waits, look again
     later (incidents/queueing.py). Returns how many were queued again."""
-    cache.delete(SWEEP_KEY)
-    requeued = requeue_overdue()
-    if WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).exists():
-        queueing.sweep_later(sweep, SWEEP_KEY)
-    return requeued
+    waiting = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
+    return queueing.sweep_now(sweep, SWEEP_KEY, requeue_overdue, waiting)
 
 
 def requeue_overdue() -> int:
