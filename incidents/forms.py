@@ -15,6 +15,8 @@ from django.utils.text import slugify
 from incidents import timefmt
 from incidents.formfields import (
     BylinesField,
+    PeopleChoiceField,
+    PersonChoiceField,
     StoryTimeField,
     TagsField,
     TrimmedField,
@@ -192,41 +194,6 @@ def newsroom_people():
         .exclude(groups__name=EDITORS_GROUP)
         .order_by("first_name", "last_name", "username")
     )
-
-
-class PersonLabelMixin:
-    def label_from_instance(self, obj):
-        name = obj.get_full_name()
-        return f"{name} ({obj.username})" if name else obj.username
-
-
-def _beyond_any_id(value) -> bool:
-    """Whether a submitted id is a whole number no database column could hold: refused as an
-    unknown choice, before it reaches the database (SQLite raises on it)."""
-    try:
-        return not -(2**63) <= int(str(value).strip()) < 2**63
-    except ValueError:
-        return False  # not a number at all: the field's own check refuses it
-
-
-class PersonChoiceField(PersonLabelMixin, forms.ModelChoiceField):
-    def to_python(self, value):
-        if value not in self.empty_values and _beyond_any_id(value):
-            message = self.error_messages["invalid_choice"]
-            raise forms.ValidationError(message, code="invalid_choice")
-        return super().to_python(value)
-
-
-class PeopleChoiceField(PersonLabelMixin, forms.ModelMultipleChoiceField):
-    def _check_values(self, value):
-        for pk in value:
-            if _beyond_any_id(pk):
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": pk},
-                )
-        return super()._check_values(value)
 
 
 class NewStoryForm(StoryForm):

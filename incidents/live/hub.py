@@ -12,7 +12,6 @@ import contextlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -23,29 +22,17 @@ from incidents.live.events import Event
 from incidents.live.heads import StoryHead, find_public_story
 from incidents.live.memory import ReplayMemory
 from incidents.live.replays import Replayer
-from incidents.live.subscription import BEAT, CLOSED, Subscription
+from incidents.live.subscription import BEAT, CLOSED, Subscription, Watched
 from incidents.models import NOTIFY_CHANNEL
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class _Watched:
-    """A story with open streams in this process."""
-
-    pk: int
-    memory: ReplayMemory  # its `newest`: the newest sequence the hub has dealt with
-    state: str  # the story's state as of `memory.newest`
-    subscribers: set = field(default_factory=set)
-    # When the streams were last sent anything (loop time): heartbeats go only to quiet stories.
-    last_sent: float = 0.0
 
 
 class Hub:
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
         self.mode = "notify" if connection.vendor == "postgresql" else "poll"
-        self._watched: dict[int, _Watched] = {}
+        self._watched: dict[int, Watched] = {}
         self._slugs: dict[str, int] = {}  # of the watched stories
         self._executor: ThreadPoolExecutor | None = None  # delivery: one thread, one connection
         self._replayer = Replayer(loop)  # replays: never in delivery's way
@@ -102,7 +89,7 @@ class Hub:
         watched = self._watched.get(head.pk)
         if watched is None:
             memory = ReplayMemory(head.sequence, settings.LIVE_REPLAY_MEMORY)
-            watched = self._watched[head.pk] = _Watched(head.pk, memory, head.state)
+            watched = self._watched[head.pk] = Watched(head.pk, memory, head.state)
             watched.last_sent = self.loop.time()
             # Anything committed since `head` was read is loaded at once, NOTIFY or not.
             self._mark_dirty(head.pk)
@@ -138,7 +125,7 @@ class Hub:
         found = await self._replayer.from_database(head.pk, after)
         return None if found is None else found[1]
 
-    async def _caught_up(self, watched: _Watched, sequence: int, timeout: float = 2.0) -> bool:
+    async def _caught_up(self, watched: Watched, sequence: int, timeout: float = 2.0) -> bool:
         """Whether the hub has dealt with the story up to `sequence`, waiting a little for it:
         until then its memory may still hold text that has since changed."""
         deadline = self.loop.time() + timeout
@@ -236,11 +223,11 @@ class Hub:
         for slug in [slug for slug, watched_pk in self._slugs.items() if watched_pk == pk]:
             del self._slugs[slug]
 
-    def _hand_out(self, watched: "_Watched", item) -> None:
+    def _hand_out(self, watched: "Watched", item) -> None:
         for _ in self._handing_out(watched, item):
             pass
 
-    def _handing_out(self, watched: "_Watched", item):
+    def _handing_out(self, watched: "Watched", item):
         """The same object to every stream of the story: no copy, no encoding per stream.
         Pauses (yields) after each slice of streams."""
         watched.last_sent = self.loop.time()
