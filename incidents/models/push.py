@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.db.models import Count
 from django.utils.timezone import now
 
+from incidents.models.attempts import Attempts
 from incidents.models.story import Story
 from incidents.outbound import non_public_address
 
@@ -196,9 +197,11 @@ class PushDeliveryQuerySet(models.QuerySet):
         return dict(rows)
 
 
-class PushDelivery(models.Model):
+class PushDelivery(Attempts, models.Model):
     """One update for one subscription. Kept when the subscription goes (its link set empty), so
     the count of what went out stays true; a pending one without a subscription is dropped."""
+
+    RETRY_DELAYS = RETRY_DELAYS
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting"
@@ -234,24 +237,6 @@ class PushDelivery(models.Model):
 
     def __str__(self):
         return f"push {self.pk} of update {self.update_id}: {self.status}"
-
-    def _attempted(self, status: int | None, error: str) -> None:
-        self.attempts += 1
-        self.last_attempt_at = now()
-        self.last_status = status
-        self.last_error = error[:300]
-
-    def failed(self, *, status: int | None, error: str) -> timedelta | None:
-        """Record a failed attempt; the wait before the next, or None when abandoned."""
-        self._attempted(status, error)
-        if self.attempts > len(RETRY_DELAYS):
-            self.status = self.Status.ABANDONED
-            wait = None
-        else:
-            wait = RETRY_DELAYS[self.attempts - 1]
-            self.due_at = self.last_attempt_at + wait
-        self.save()
-        return wait
 
     def refused(self, *, status: int | None, error: str) -> None:
         """An answer that no retry would change (a 4xx): abandoned at once."""

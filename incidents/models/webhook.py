@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.timezone import now
 
+from incidents.models.attempts import Attempts
 from incidents.models.change import Change
 from incidents.models.people import require, user_is_editor, who_acted
 from incidents.outbound import non_public_address
@@ -163,7 +164,9 @@ class DeliveryQuerySet(models.QuerySet):
         return self.filter(status=WebhookDelivery.Status.PENDING, due_at__lt=now() - grace)
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(Attempts, models.Model):
+    RETRY_DELAYS = RETRY_DELAYS
+
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting"
         DELIVERED = "delivered", "Delivered"
@@ -196,25 +199,8 @@ class WebhookDelivery(models.Model):
         """The same on every attempt, so a receiver can tell a retry from a new message."""
         return f"msg_{self.change.story_id}_{self.change.sequence}_{self.webhook_id}"
 
-    def failed(self, *, status: int | None, error: str) -> timedelta | None:
-        """Record a failed attempt; the wait before the next, or None when abandoned."""
-        self.attempts += 1
-        self.last_attempt_at = now()
-        self.last_status = status
-        self.last_error = error[:300]
-        if self.attempts > len(RETRY_DELAYS):
-            self.status = self.Status.ABANDONED
-            wait = None
-        else:
-            wait = RETRY_DELAYS[self.attempts - 1]
-            self.due_at = self.last_attempt_at + wait
-        self.save()
-        return wait
-
     def succeeded(self, status: int) -> None:
-        self.attempts += 1
-        self.last_attempt_at = self.delivered_at = now()
-        self.last_status = status
-        self.last_error = ""
+        self._attempted(status, "")
+        self.delivered_at = self.last_attempt_at
         self.status = self.Status.DELIVERED
         self.save()
