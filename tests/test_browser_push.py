@@ -72,21 +72,29 @@ def test_the_service_worker_shows_a_pushed_update_and_links_to_its_permalink(
     page.set_default_timeout(10_000)
     devtools = context.new_cdp_session(page)
     registrations = []
+    versions = []
     devtools.on(
         "ServiceWorker.workerRegistrationUpdated",
         lambda event: registrations.extend(event["registrations"]),
     )
+    devtools.on(
+        "ServiceWorker.workerVersionUpdated", lambda event: versions.extend(event["versions"])
+    )
     devtools.send("ServiceWorker.enable")
     page.goto(f"{server.url}/stories/{story.slug}/")
     expect(page.locator("[data-push]")).to_have_attribute("data-push-ready", "")
-    page.evaluate("navigator.serviceWorker.ready")
+    # The worker has claimed the page (its activate handler is done) ...
+    page.wait_for_function("Boolean(navigator.serviceWorker.controller)")
     ours = set()
-    for _ in range(50):  # DevTools' event may come a moment after the page sees the worker ready
+    for _ in range(50):  # ... and DevTools, whose events come a moment later, has seen it active:
+        # a message handed over before then can be dropped by Chromium without a word.
         ours = {r["registrationId"] for r in registrations if r["scopeURL"].endswith("/stories/")}
-        if ours:
+        active = {v["registrationId"] for v in versions if v["status"] == "activated"}
+        if ours and ours <= active:
             break
         page.wait_for_timeout(100)
     [registration_id] = ours
+    assert registration_id in active
 
     message = notification(update)
     devtools.send(
