@@ -1,9 +1,10 @@
 """Sending Web Push notifications, on Django's Tasks framework (like incidents/webhooks.py).
 
-A publish is never held up by its notifications: once it is committed, one `fan_out` task is
-queued, and only when the story has a push subscription (remembered in the cache, so a publish
-costs no query for it). The task writes one delivery row per subscription that asked for the
-update (every update, or key events only) and queues `deliver` tasks for them in batches.
+A publish is never held up by its notifications: one `fan_out` task is queued with it
+(incidents/queueing.py), and only when the story has a push subscription (remembered in the
+cache, so a publish costs no query for it). The task writes one delivery row per subscription
+that asked for the update (every update, or key events only) and queues `deliver` tasks for them
+in batches.
 `deliver` encrypts the notification to the reader's browser (aes128gcm, RFC 8291: pywebpush),
 signs a VAPID token for the push service (RFC 8292: py-vapid, which pywebpush uses) and POSTs it
 through the opener every request to an address people give goes through (incidents/outbound.py:
@@ -23,7 +24,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import checks
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import receiver
@@ -32,13 +32,13 @@ from django.utils.timezone import now
 from py_vapid import Vapid
 from pywebpush import WebPusher
 
+from incidents import queueing
 from incidents.models import Change, PushDelivery, PushSubscription, Update, story_changed
 from incidents.models.push import any_key, check_endpoint
 from incidents.outbound import opener
 from incidents.queueing import sweep_later, sweep_now
 from incidents.rendering import first_sentence
 
-ANY_SECONDS = 30
 BATCH = 50  # deliveries per `deliver` task
 BODY_CHARS = 150  # of the update's first sentence in the notification
 logger = logging.getLogger(__name__)
@@ -77,21 +77,17 @@ def check_push_keys(app_configs, **kwargs) -> list[checks.CheckMessage]:
 
 
 @receiver(story_changed)
-def queue_after_commit(sender, pk: int, sequence: int, kind: str = "", **kwargs) -> None:
+def queue_with_change(sender, pk: int, sequence: int, kind: str = "", **kwargs) -> None:
+    """One fan-out task per publish of a story with push subscriptions (incidents/queueing.py)."""
     if kind == Change.Kind.PUBLISHED and enabled() and any_subscription(pk):
-        transaction.on_commit(lambda: fan_out.enqueue(pk, sequence))
+        queueing.queue_with_change(fan_out, pk, sequence)
 
 
 def any_subscription(story_pk: int) -> bool:
-    """Whether the story has any push subscription, remembered in the cache for a while: a
-    publish costs no query for it. A subscription added or removed forgets it (other processes,
-    with a cache of their own, see the change within ANY_SECONDS)."""
-    key = any_key(story_pk)
-    found = cache.get(key)
-    if found is None:
-        found = PushSubscription.objects.filter(story=story_pk).exists()
-        cache.set(key, found, ANY_SECONDS)
-    return found
+    """Whether the story has any push subscription; one added or removed forgets it."""
+    return queueing.anyone_listening(
+        any_key(story_pk), PushSubscription.objects.filter(story=story_pk)
+    )
 
 
 @task(queue_name=QUEUE)

@@ -16,6 +16,8 @@ from django_tasks_db import DatabaseBackend
 
 # How often a channel with deliveries still waiting looks for ones whose task was lost.
 SWEEP_SECONDS = 5 * 60
+# How long a process remembers whether anyone listens on a channel (`anyone_listening`).
+LISTENING_SECONDS = 30
 
 
 def queue_with_change(task: Task, *args) -> None:
@@ -23,6 +25,18 @@ def queue_with_change(task: Task, *args) -> None:
         task.enqueue(*args)
     else:
         transaction.on_commit(lambda: task.enqueue(*args))
+
+
+def anyone_listening(key: str, listeners) -> bool:
+    """Whether `listeners` (a queryset: a story's subscribers, the active webhooks) has any row,
+    remembered in the cache under `key` for LISTENING_SECONDS, so a change costs no query for it.
+    Whoever adds or removes a listener deletes `key`; other processes, with a cache of their own,
+    see it within LISTENING_SECONDS."""
+    found = cache.get(key)
+    if found is None:
+        found = listeners.exists()
+        cache.set(key, found, LISTENING_SECONDS)
+    return found
 
 
 def sweep_later(sweep: Task, key: str) -> None:

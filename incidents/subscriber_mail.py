@@ -36,7 +36,6 @@ from incidents.models.subscriber import ANY_SUBSCRIBER_KEY
 
 logger = logging.getLogger(__name__)
 QUEUE = "email"
-ANY_SUBSCRIBER_SECONDS = 30
 CHUNK = 100
 CONFIRMATION_ATTEMPTS = 5
 
@@ -52,15 +51,10 @@ def queue_with_change(sender, pk: int, sequence: int, **kwargs) -> None:
 
 
 def any_subscriber(story_pk: int) -> bool:
-    """Whether the story has subscribers, remembered in the cache for a while: a change costs no
-    query for it. Subscribing and leaving forget it (other processes, with a cache of their own,
-    see it within ANY_SUBSCRIBER_SECONDS)."""
-    key = ANY_SUBSCRIBER_KEY.format(story_pk)
-    known = cache.get(key)
-    if known is None:
-        known = EmailSubscriber.objects.filter(story=story_pk).exists()
-        cache.set(key, known, ANY_SUBSCRIBER_SECONDS)
-    return known
+    """Whether the story has subscribers; subscribing and leaving forget it."""
+    return queueing.anyone_listening(
+        ANY_SUBSCRIBER_KEY.format(story_pk), EmailSubscriber.objects.filter(story=story_pk)
+    )
 
 
 @task(queue_name=QUEUE)

@@ -21,7 +21,6 @@ import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import receiver
@@ -34,8 +33,6 @@ from incidents.json_ld import plain_text
 from incidents.models import Change, Story, Webhook, WebhookDelivery, story_changed
 from incidents.models.webhook import ACTIVE_KEY, check_target
 from incidents.outbound import opener
-
-ACTIVE_SECONDS = 30
 
 logger = logging.getLogger(__name__)
 QUEUE = "webhooks"
@@ -53,14 +50,8 @@ def queue_with_change(sender, pk: int, sequence: int, **kwargs) -> None:
 
 
 def any_active_webhook() -> bool:
-    """Whether any webhook listens, remembered in the cache for a while: a change costs no query
-    for it. Setting up or removing a webhook forgets it (other processes, with a cache of their
-    own, see the change within ACTIVE_SECONDS)."""
-    active = cache.get(ACTIVE_KEY)
-    if active is None:
-        active = Webhook.objects.filter(active=True).exists()
-        cache.set(ACTIVE_KEY, active, ACTIVE_SECONDS)
-    return active
+    """Whether any webhook listens; setting one up or removing one forgets it."""
+    return queueing.anyone_listening(ACTIVE_KEY, Webhook.objects.filter(active=True))
 
 
 @task(queue_name=QUEUE)

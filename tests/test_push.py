@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 from django.utils.timezone import now
 
@@ -18,7 +19,7 @@ from incidents.models import Change, PushDelivery, PushSubscription
 from incidents.models.push import RETRY_DELAYS
 from liveblog.vapid import new_keys
 from tests.push_service import serving
-from tests.task_worker import lose_queued_tasks, queued_tasks, run_worker
+from tests.task_worker import lose_queued_tasks, on_rq, queued_tasks, run_worker
 
 pytestmark = pytest.mark.tasks
 
@@ -402,6 +403,32 @@ def test_publishing_queues_one_task_and_sends_nothing_until_the_worker_runs(
 
     assert queued_tasks() == ["incidents.push.fan_out"]
     assert service.received == []
+
+
+def test_the_fan_out_is_written_with_the_publish_on_the_database_queue_and_after_it_on_redis(
+    client, story, service, editor, django_capture_on_commit_callbacks
+):
+    """On the database queue a crash right after the publish commits must not lose the
+    notifications: the task is in the publish's own transaction. Redis is handed it only once
+    the publish is committed, so its worker never looks before the update is there."""
+    subscribe(client, story, service.browser().subscription())
+
+    with django_capture_on_commit_callbacks(execute=False):  # the commit never comes
+        story.publish_update("Found it.", by=editor, key_event=True)
+
+    assert story.updates.count() == 1
+    assert queued_tasks() == ([] if on_rq() else ["incidents.push.fan_out"])
+
+
+def test_a_publish_that_rolls_back_queues_no_notification(client, story, service, editor):
+    subscribe(client, story, service.browser().subscription())
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        story.publish_update("Found it.", by=editor, key_event=True)
+        raise RuntimeError("the publish fails after the update is written")
+
+    assert story.updates.count() == 0
+    assert queued_tasks() == []
 
 
 def test_no_task_is_queued_for_a_story_without_subscriptions(
