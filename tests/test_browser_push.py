@@ -15,9 +15,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from incidents.models import PushSubscription
 from incidents.push import notification
 from liveblog.vapid import new_keys
 from tests.live_server import Server
+from tests.push_service import Browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SERIOUS = {"serious", "critical"}
@@ -126,3 +128,49 @@ def test_the_service_worker_shows_a_pushed_update_and_links_to_its_permalink(
         ]
     ]
     context.close()
+
+
+def test_the_service_worker_moves_the_readers_stories_to_a_renewed_subscription(
+    browser, story, other_story
+):
+    """`pushsubscriptionchange` cannot be had from a push service here (there is none), so the
+    event is dispatched in the worker itself, carrying the subscriptions a browser would."""
+    old = Browser("http://127.0.0.1:9/push/old")
+    new = Browser("http://127.0.0.1:9/push/new")
+    for followed, events in ((story, "key"), (other_story, "all")):
+        PushSubscription.objects.create(
+            story=followed, endpoint=old.endpoint, events=events, **old.subscription()["keys"]
+        )
+    keys = {**new_keys("mailto:desk@example.com"), "PUSH_ALLOW_LOOPBACK": "1"}
+    with Server(env=keys) as server:
+        context = browser.new_context(permissions=["notifications"])
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{server.url}/stories/{story.slug}/")
+        page.wait_for_function("Boolean(navigator.serviceWorker.controller)")
+        [worker] = context.service_workers
+
+        worker.evaluate(
+            """([oldEndpoint, subscription]) => {
+                const event = new ExtendableEvent("pushsubscriptionchange");
+                Object.defineProperty(event, "oldSubscription", {
+                    value: {endpoint: oldEndpoint, options: {userVisibleOnly: true}},
+                });
+                Object.defineProperty(event, "newSubscription", {
+                    value: {toJSON: () => subscription},
+                });
+                self.dispatchEvent(event);
+            }""",
+            [old.endpoint, new.subscription()],
+        )
+        for _ in range(50):
+            if not PushSubscription.objects.filter(endpoint=old.endpoint).exists():
+                break
+            page.wait_for_timeout(100)
+        context.close()
+
+    kept = PushSubscription.objects.order_by("story__pk")
+    assert [(s.story, s.endpoint, s.events) for s in kept] == [
+        (story, new.endpoint, "key"),
+        (other_story, new.endpoint, "all"),
+    ]

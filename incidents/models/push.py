@@ -87,6 +87,32 @@ def _key_bytes(value, name: str, length: int) -> bytes:
     return raw
 
 
+def _checked(subscription) -> tuple[str, dict]:
+    """The endpoint and keys of a browser's subscription (`{"endpoint": ..., "keys": {"p256dh":
+    ..., "auth": ...}}`) once each is what a browser gives and the endpoint is one this server
+    may call; else ValidationError says what is wrong."""
+    if not isinstance(subscription, dict):
+        raise ValidationError(
+            {"subscription": "subscription must be the browser's PushSubscription as JSON."}
+        )
+    endpoint, keys = subscription.get("endpoint"), subscription.get("keys")
+    if not isinstance(endpoint, str) or not endpoint:
+        raise ValidationError({"endpoint": "subscription.endpoint is missing."})
+    if len(endpoint) > ENDPOINT_MAX_CHARS:
+        too_long = f"subscription.endpoint is longer than {ENDPOINT_MAX_CHARS} characters."
+        raise ValidationError({"endpoint": too_long})
+    if not isinstance(keys, dict):
+        raise ValidationError({"keys": "subscription.keys (p256dh and auth) is missing."})
+    point = _key_bytes(keys.get("p256dh"), "p256dh", 65)
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:
+        raise ValidationError({"p256dh": "keys.p256dh is not a P-256 public key."}) from None
+    _key_bytes(keys.get("auth"), "auth", 16)
+    check_endpoint(endpoint)
+    return endpoint, {"p256dh": keys["p256dh"], "auth": keys["auth"]}
+
+
 class PushSubscriptionQuerySet(models.QuerySet):
     def for_update(self, update) -> "PushSubscriptionQuerySet":
         """The subscriptions of the update's story that asked for it: every one for a key event,
@@ -136,30 +162,12 @@ class PushSubscription(models.Model):
             raise ValidationError(NOT_LIVE)
         if events not in cls.Events.values:
             raise ValidationError({"events": 'events must be "key" or "all".'})
-        if not isinstance(subscription, dict):
-            raise ValidationError(
-                {"subscription": "subscription must be the browser's PushSubscription as JSON."}
-            )
-        endpoint, keys = subscription.get("endpoint"), subscription.get("keys")
-        if not isinstance(endpoint, str) or not endpoint:
-            raise ValidationError({"endpoint": "subscription.endpoint is missing."})
-        if len(endpoint) > ENDPOINT_MAX_CHARS:
-            too_long = f"subscription.endpoint is longer than {ENDPOINT_MAX_CHARS} characters."
-            raise ValidationError({"endpoint": too_long})
-        if not isinstance(keys, dict):
-            raise ValidationError({"keys": "subscription.keys (p256dh and auth) is missing."})
-        point = _key_bytes(keys.get("p256dh"), "p256dh", 65)
-        try:
-            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
-        except ValueError:
-            raise ValidationError({"p256dh": "keys.p256dh is not a P-256 public key."}) from None
-        _key_bytes(keys.get("auth"), "auth", 16)
-        check_endpoint(endpoint)
+        endpoint, keys = _checked(subscription)
         with transaction.atomic():
             found, created = cls.objects.update_or_create(
                 story=story,
                 endpoint=endpoint,
-                defaults={"p256dh": keys["p256dh"], "auth": keys["auth"], "events": events},
+                defaults={**keys, "events": events},
             )
         cache.delete(any_key(story.pk))
         return found, created
@@ -172,6 +180,27 @@ class PushSubscription(models.Model):
         removed, _ = cls.objects.filter(story=story, endpoint=endpoint).delete()
         cache.delete(any_key(story.pk))
         return bool(removed)
+
+    @classmethod
+    def renew(cls, old_endpoint, subscription) -> int:
+        """The browser replaced its push subscription (`pushsubscriptionchange`, when the push
+        service renews or expires one): every story it followed under `old_endpoint` sends to the
+        new one from now on, each with the reader's choice kept, and deliveries still waiting go
+        there too. How many stories; ValidationError says what is wrong, and nothing changes.
+        Knowing the old endpoint is the proof: it is a secret between the browser, its push
+        service and this site."""
+        if not isinstance(old_endpoint, str) or not old_endpoint:
+            raise ValidationError({"old_endpoint": "old_endpoint is missing."})
+        endpoint, keys = _checked(subscription)
+        with transaction.atomic():
+            renewed = list(cls.objects.select_for_update().filter(endpoint=old_endpoint))
+            stories = [found.story_id for found in renewed]
+            if endpoint != old_endpoint:  # a story the browser also followed anew keeps one
+                cls.objects.filter(story__in=stories, endpoint=endpoint).delete()
+            cls.objects.filter(pk__in=[found.pk for found in renewed]).update(
+                endpoint=endpoint, **keys
+            )
+        return len(renewed)
 
     def expire(self) -> None:
         """The push service says this subscription is gone (404 or 410): forget it."""

@@ -14,6 +14,7 @@ urlpatterns = [
     path("stories/<slug:slug>/push/subscribe", push.subscribe, name="push_subscribe"),
     path("stories/<slug:slug>/push/unsubscribe", push.unsubscribe, name="push_unsubscribe"),
     path("push/worker.js", push.service_worker, name="push_worker"),
+    path("push/renew/", push.renew, name="push_renew"),
     path("tags/<slug:slug>/", finding.tag, name="tag"),
     path("search/", finding.search, name="search"),
 ]

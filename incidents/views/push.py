@@ -62,8 +62,8 @@ def _over_limit(request: HttpRequest) -> int | None:
     return None
 
 
-def _read(request: HttpRequest, slug: str) -> tuple[Story, dict] | JsonResponse:
-    """The story and the JSON body, or the answer that refuses the request."""
+def _read(request: HttpRequest) -> dict | JsonResponse:
+    """The JSON body, or the answer that refuses the request."""
     if not push.enabled():
         return _refusal("Push notifications are off on this site.", status=404)
     if not _from_this_site(request):
@@ -75,7 +75,6 @@ def _read(request: HttpRequest, slug: str) -> tuple[Story, dict] | JsonResponse:
             status=429,
             Retry_After=str(wait),
         )
-    story = get_object_or_404(Story.objects.public(), slug=slug)
     if len(request.body) > MAX_BODY_BYTES:
         return _refusal(f"The request is longer than {MAX_BODY_BYTES} bytes.")
     try:
@@ -84,7 +83,15 @@ def _read(request: HttpRequest, slug: str) -> tuple[Story, dict] | JsonResponse:
         return _refusal("The request must be JSON.")
     if not isinstance(data, dict):
         return _refusal('The request must be a JSON object with "subscription".')
-    return story, data
+    return data
+
+
+def _read_for_story(request: HttpRequest, slug: str) -> tuple[Story, dict] | JsonResponse:
+    """The story and the JSON body, or the answer that refuses the request."""
+    data = _read(request)
+    if isinstance(data, JsonResponse):
+        return data
+    return get_object_or_404(Story.objects.public(), slug=slug), data
 
 
 def _message(error: ValidationError) -> str:
@@ -95,7 +102,7 @@ def _message(error: ValidationError) -> str:
 @require_POST
 def subscribe(request: HttpRequest, slug: str):
     """`{"subscription": <the browser's PushSubscription>, "events": "key" | "all"}`."""
-    read = _read(request, slug)
+    read = _read_for_story(request, slug)
     if isinstance(read, JsonResponse):
         return read
     story, data = read
@@ -114,7 +121,7 @@ def subscribe(request: HttpRequest, slug: str):
 @require_POST
 def unsubscribe(request: HttpRequest, slug: str):
     """`{"subscription": {"endpoint": ...}}`: this browser's notifications of this story end."""
-    read = _read(request, slug)
+    read = _read_for_story(request, slug)
     if isinstance(read, JsonResponse):
         return read
     story, data = read
@@ -125,6 +132,24 @@ def unsubscribe(request: HttpRequest, slug: str):
     except ValidationError as error:
         return _refusal(_message(error))
     return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def renew(request: HttpRequest):
+    """`{"old_endpoint": ..., "subscription": <the browser's new PushSubscription>}`, from the
+    service worker when the browser replaced its subscription: every story it followed keeps
+    notifying it, at the new endpoint."""
+    data = _read(request)
+    if isinstance(data, JsonResponse):
+        return data
+    try:
+        renewed = PushSubscription.renew(data.get("old_endpoint"), data.get("subscription"))
+    except ValidationError as error:
+        return _refusal(_message(error))
+    if not renewed:
+        return _refusal("No story sends notifications to that subscription.", status=404)
+    return JsonResponse({"renewed": renewed})
 
 
 @require_safe

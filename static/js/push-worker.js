@@ -42,6 +42,32 @@ self.addEventListener("push", function (event) {
   );
 });
 
+// The browser replaced the subscription (its push service renewed or expired it): subscribe
+// again with the same options unless the browser already did, and tell the site, which moves
+// every story this browser followed to the new endpoint (/push/renew/, beside this script).
+// Without the old endpoint there is nothing to move; the reader turns notifications on again.
+function renewed(oldSubscription, newSubscription) {
+  if (!oldSubscription) return Promise.resolve(null);
+  var subscribing = newSubscription
+    ? Promise.resolve(newSubscription)
+    : self.registration.pushManager.subscribe({
+        userVisibleOnly: true,
+        applicationServerKey: oldSubscription.options.applicationServerKey,
+      });
+  return subscribing.then(function (subscription) {
+    return fetch(new URL("renew/", self.location.href).href, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ old_endpoint: oldSubscription.endpoint, subscription: subscription.toJSON() }),
+    });
+  });
+}
+
+self.addEventListener("pushsubscriptionchange", function (event) {
+  event.waitUntil(renewed(event.oldSubscription, event.newSubscription));
+});
+
 self.addEventListener("notificationclick", function (event) {
   event.notification.close();
   var url = (event.notification.data && event.notification.data.url) || self.location.origin + "/";
