@@ -1,7 +1,8 @@
 """The shared cast: an editor, a reporter on the story, a reporter on another story, a reader.
 
 Every permission test can say who acts in one line. Browser fixtures live here too, so every
-area's browser tests drive the same Chromium the same way.
+area's browser tests drive the same Chromium the same way, and the background work's: a publish
+whose queued work runs as if committed, and the stand-in push service.
 """
 
 import os
@@ -10,6 +11,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from incidents.models import EDITORS_GROUP, Byline, Contributor, Story, Tag
+from liveblog.vapid import new_keys
+from tests.push_service import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -67,6 +70,44 @@ def _empty_task_queue():
     empty_task_redis()
     yield
     empty_task_redis()
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run what a change queues once it is committed (the test's transaction never is)."""
+
+    def publish(story, body, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return story.publish_update(body, **kwargs)
+
+    return publish
+
+
+@pytest.fixture(scope="module")
+def service_running():
+    """The stand-in push service on 127.0.0.1 (tests/push_service.py)."""
+    with serving() as service:
+        yield service
+
+
+@pytest.fixture
+def vapid(settings):
+    keys = new_keys("mailto:desk@example.com")
+    settings.VAPID_PRIVATE_KEY = keys["VAPID_PRIVATE_KEY"]
+    settings.VAPID_PUBLIC_KEY = keys["VAPID_PUBLIC_KEY"]
+    settings.VAPID_SUBJECT = keys["VAPID_SUBJECT"]
+    return keys
+
+
+@pytest.fixture
+def service(service_running, vapid, settings):
+    """The stand-in push service, emptied, with the site's VAPID keys and loopback allowed."""
+    settings.PUSH_ALLOW_LOOPBACK = True
+    settings.PUSH_TIMEOUT_SECONDS = 1
+    settings.SITE_URL = "https://live.example.com"
+    service_running.reset()
+    service_running.server_key = vapid["VAPID_PUBLIC_KEY"]
+    return service_running
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ import http_ece
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
+from django.urls import reverse
 
 
 def b64(data: bytes) -> str:
@@ -178,3 +179,15 @@ def serving():
     finally:
         service.server.shutdown()
         service.server.server_close()
+
+
+SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
+
+
+def subscribe(client, story, subscription, events="key", headers=SAME_SITE):
+    return client.post(
+        reverse("reader:push_subscribe", args=[story.slug]),
+        json.dumps({"subscription": subscription, "events": events}),
+        content_type="application/json",
+        headers=headers,
+    )

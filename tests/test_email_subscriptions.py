@@ -45,17 +45,6 @@ def inbox(smtp_process, settings):
 
 
 @pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """Run what a change queues once it is committed (the test's transaction never is)."""
-
-    def publish(story, body, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return story.publish_update(body, **kwargs)
-
-    return publish
-
-
-@pytest.fixture
 def ask(client, django_capture_on_commit_callbacks):
     """POST the article's subscribe form, as a browser on this site would."""
 

@@ -18,57 +18,10 @@ from incidents import push
 from incidents.models import Change, PushDelivery, PushSubscription
 from incidents.models.push import RETRY_DELAYS
 from liveblog.vapid import new_keys
-from tests.push_service import serving
+from tests.push_service import SAME_SITE, subscribe
 from tests.task_worker import lose_queued_tasks, on_rq, queued_tasks, run_worker
 
 pytestmark = pytest.mark.tasks
-
-SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
-
-
-@pytest.fixture(scope="module")
-def service_running():
-    with serving() as service:
-        yield service
-
-
-@pytest.fixture
-def vapid(settings):
-    keys = new_keys("mailto:desk@example.com")
-    settings.VAPID_PRIVATE_KEY = keys["VAPID_PRIVATE_KEY"]
-    settings.VAPID_PUBLIC_KEY = keys["VAPID_PUBLIC_KEY"]
-    settings.VAPID_SUBJECT = keys["VAPID_SUBJECT"]
-    return keys
-
-
-@pytest.fixture
-def service(service_running, vapid, settings):
-    settings.PUSH_ALLOW_LOOPBACK = True
-    settings.PUSH_TIMEOUT_SECONDS = 1
-    settings.SITE_URL = "https://live.example.com"
-    service_running.reset()
-    service_running.server_key = vapid["VAPID_PUBLIC_KEY"]
-    return service_running
-
-
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """Run what a change queues once it is committed (the test's transaction never is)."""
-
-    def publish(story, body, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return story.publish_update(body, **kwargs)
-
-    return publish
-
-
-def subscribe(client, story, subscription, events="key", headers=SAME_SITE):
-    return client.post(
-        reverse("reader:push_subscribe", args=[story.slug]),
-        json.dumps({"subscription": subscription, "events": events}),
-        content_type="application/json",
-        headers=headers,
-    )
 
 
 def unsubscribe(client, story, endpoint):

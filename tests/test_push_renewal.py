@@ -9,15 +9,8 @@ import pytest
 from django.urls import reverse
 
 from incidents.models import PushDelivery, PushSubscription
+from tests.push_service import SAME_SITE, subscribe
 from tests.task_worker import run_worker
-from tests.test_push import (  # noqa: F401 (fixtures)
-    SAME_SITE,
-    on_commit,
-    service,
-    service_running,
-    subscribe,
-    vapid,
-)
 
 pytestmark = pytest.mark.tasks
 

@@ -81,17 +81,6 @@ def verified(message: dict, secret: str) -> dict:
     return json.loads(message["body"])
 
 
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """Run what a change queues once it is committed (the test's transaction never is)."""
-
-    def publish(story, body, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return story.publish_update(body, **kwargs)
-
-    return publish
-
-
 # --- delivery -----------------------------------------------------------------------------------
 
 
