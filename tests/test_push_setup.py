@@ -4,22 +4,11 @@ button and the service worker, present only when the site has keys."""
 
 import re
 
-import pytest
 from django.urls import reverse
 
 from liveblog.localenv import read_local_env, write_local_env
 from liveblog.vapid import new_keys, problems, public_key_of
 from tests.test_production import production_env, run_manage
-
-
-@pytest.fixture
-def vapid(settings):
-    keys = new_keys("mailto:desk@example.com")
-    settings.VAPID_PRIVATE_KEY = keys["VAPID_PRIVATE_KEY"]
-    settings.VAPID_PUBLIC_KEY = keys["VAPID_PUBLIC_KEY"]
-    settings.VAPID_SUBJECT = keys["VAPID_SUBJECT"]
-    return keys
-
 
 # --- the article and the service worker -------------------------------------------------------
 
