@@ -1,10 +1,19 @@
 """What webhook and push deliveries share: each attempt recorded on the delivery's row (its
 `attempts`, `last_attempt_at`, `last_status`, `last_error`), and a failed one given the wait before
-the next from the model's RETRY_DELAYS, or abandoned once they run out."""
+the next from the model's RETRY_DELAYS, or abandoned once they run out; and how the ones whose
+task was lost are found."""
 
 from datetime import timedelta
 
+from django.db import models
 from django.utils.timezone import now
+
+
+class AttemptsQuerySet(models.QuerySet):
+    def overdue(self, grace: timedelta = timedelta(minutes=2)):
+        """Pending deliveries whose attempt is well past due: their task was lost (a worker
+        killed mid-task, say) and they are queued again."""
+        return self.filter(status=self.model.Status.PENDING, due_at__lt=now() - grace)
 
 
 class Attempts:

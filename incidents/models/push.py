@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.db.models import Count
 from django.utils.timezone import now
 
-from incidents.models.attempts import Attempts
+from incidents.models.attempts import Attempts, AttemptsQuerySet
 from incidents.models.story import Story
 from incidents.outbound import non_public_address
 
@@ -208,12 +208,7 @@ class PushSubscription(models.Model):
         cache.delete(any_key(self.story_id))
 
 
-class PushDeliveryQuerySet(models.QuerySet):
-    def overdue(self, grace: timedelta = timedelta(minutes=2)):
-        """Pending deliveries whose attempt is well past due: their task was lost (a worker
-        killed mid-task, say) and they are queued again."""
-        return self.filter(status=PushDelivery.Status.PENDING, due_at__lt=now() - grace)
-
+class PushDeliveryQuerySet(AttemptsQuerySet):
     def sent_counts(self, updates) -> dict[int, int]:
         """How many push notifications went out for each of these updates, by update pk; one
         query (the desk's per-update count)."""

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.timezone import now
 
-from incidents.models.attempts import Attempts
+from incidents.models.attempts import Attempts, AttemptsQuerySet
 from incidents.models.change import Change
 from incidents.models.people import require, user_is_editor, who_acted
 from incidents.outbound import non_public_address
@@ -140,7 +140,7 @@ class Webhook(models.Model):
         cache.delete(ACTIVE_KEY)
 
 
-class DeliveryQuerySet(models.QuerySet):
+class DeliveryQuerySet(AttemptsQuerySet):
     def counts_by_update(self, updates) -> dict[int, tuple[int, int]]:
         """For each of these updates (by pk) that any webhook heard of: how many calls were
         delivered, and how many are failing or were abandoned (their last attempt failed). One
@@ -157,11 +157,6 @@ class DeliveryQuerySet(models.QuerySet):
             .values_list("change__update", "delivered", "failed")
         )
         return {update: (delivered, failed) for update, delivered, failed in rows}
-
-    def overdue(self, grace: timedelta = timedelta(minutes=2)):
-        """Pending deliveries whose attempt is well past due: their task was lost (a worker
-        killed mid-task, say) and they are queued again."""
-        return self.filter(status=WebhookDelivery.Status.PENDING, due_at__lt=now() - grace)
 
 
 class WebhookDelivery(Attempts, models.Model):
