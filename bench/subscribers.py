@@ -4,20 +4,24 @@ within 1.2×).
     python -m bench.subscribers --db sqlite --publishes 60
 
 An editor publishes through the JSON API (`POST /api/v1/stories/<slug>/updates` with a bearer
-token), in process through the whole middleware stack with the project's settings (DEBUG off),
-in turn: to a story nobody follows with no webhook active, then to a story with 10,000
-confirmed email subscribers and 10 webhooks, active for that publish; drift on the machine
-touches both sides alike. Each request's wall time counts; the ratio is of the medians. A publish
-only queues its background tasks (one for the emails, one for the webhooks); no worker runs
-here, since what is measured is what the person publishing waits for.
+token), in process through the whole middleware stack with the project's settings (DEBUG off), in
+turn: to a story nobody follows with no webhook active and push off, then to a story with 10,000
+confirmed email subscribers, 10 webhooks and 10,000 push subscriptions, active for that publish;
+drift on the machine touches both sides alike. Each request's wall time counts; the ratio is of
+the medians. A publish only queues its background tasks (one each for the emails, the webhooks and
+the push notifications); no worker runs here, since what is measured is what the person publishing
+waits for. Push is on for the followed story's publishes (the site has VAPID keys) and off for the
+other's, like the webhooks.
 
-Other kinds of subscriber (push subscriptions, say) add a row to SUBSCRIBERS: a name, how many,
-a function that gives a story that many, and one that switches a site-wide kind on and off.
+Another kind of subscriber adds a row to SUBSCRIBERS: a name, how many, a function that gives a
+story that many, and one that switches a site-wide kind on and off.
 Prints one JSON line.
 """
 
 import argparse
+import base64
 import json
+import os
 import statistics
 import time
 
@@ -66,12 +70,60 @@ def webhooks_listening(on: bool) -> None:
     cache.delete(ACTIVE_KEY)  # as Webhook.create and remove do
 
 
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def add_push_subscriptions(story, count: int) -> None:
+    """Browsers subscribed to every update, as PushSubscription.subscribe leaves them (no push
+    service is called here: no worker runs)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from django.core.cache import cache
+
+    from incidents.models import PushSubscription
+    from incidents.models.push import any_key
+
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+    keys = {"p256dh": b64(point), "auth": b64(os.urandom(16))}
+    PushSubscription.objects.bulk_create(
+        (
+            PushSubscription(
+                story=story,
+                endpoint=f"https://push.example.com/send/{n}",
+                events=PushSubscription.Events.ALL,
+                **keys,
+            )
+            for n in range(count)
+        ),
+        batch_size=1000,
+    )
+    cache.delete(any_key(story.pk))  # as subscribing does
+
+
+def push_on(on: bool, keys={}) -> None:  # noqa: B006 (one key pair for the whole run)
+    """The site's VAPID keys set (push on) or cleared (push off, as without keys)."""
+    from django.conf import settings
+
+    from liveblog.vapid import new_keys
+
+    if not keys:
+        keys.update(new_keys("mailto:bench@example.com"))
+    for name, value in keys.items():
+        setattr(settings, name, value if on else "")
+
+
 # Each kind of subscriber: its name, how many the followed story gets, what sets them up, and
 # what turns that kind on or off for the whole site (None: it is the story's alone). Other kinds
 # of subscriber add their row here.
 SUBSCRIBERS = [
     ("email subscribers", 10_000, add_email_subscribers, None),
     ("webhooks", 10, add_webhooks, webhooks_listening),
+    ("push subscriptions", 10_000, add_push_subscriptions, push_on),
 ]
 
 
