@@ -14,12 +14,14 @@ Confirmation emails (double opt-in) are sent by `send_confirmation`.
 import logging
 import secrets
 import smtplib
+import urllib.parse
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.utils import DNS_NAME
 from django.db.models import Min
 from django.db.models.functions import Coalesce, Greatest
 from django.dispatch import receiver
@@ -135,7 +137,7 @@ def send_batches(story: Story, batches: list[EmailBatch], worker: str) -> int:
             if not content.updates and not content.ended:
                 batch.empty(worker)
                 continue
-            message = updates_message(story, subscriber, content)
+            message = updates_message(story, subscriber, content, batch)
             try:
                 if not opened:  # kept open for the next batches (send_messages would close it)
                     connection.open()
@@ -192,8 +194,17 @@ def unsubscribe_headers(subscriber: EmailSubscriber) -> dict:
     return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
+def message_id(batch: EmailBatch) -> str:
+    """The same for every attempt at one batch. A worker killed after the SMTP server took the
+    message, before the batch was marked sent, leaves it to be sent again (SMTP cannot close that
+    window); the copy then carries the same Message-ID, which mail services and clients that
+    drop duplicates (Gmail, say) show once."""
+    host = urllib.parse.urlsplit(settings.SITE_URL).hostname or DNS_NAME.get_fqdn()
+    return f"<update-email.{batch.pk}@{host}>"
+
+
 def updates_message(
-    story: Story, subscriber: EmailSubscriber, content: Contents
+    story: Story, subscriber: EmailSubscriber, content: Contents, batch: EmailBatch
 ) -> EmailMultiAlternatives:
     story_url = address(story.get_absolute_url())
     context = {
@@ -222,7 +233,9 @@ def updates_message(
         subject = f"{label}: {story.full_headline}"
     else:
         subject = f"Coverage ended: {story.full_headline}"
-    return _message(subject, subscriber.email, "email/updates", context, subscriber)
+    message = _message(subject, subscriber.email, "email/updates", context, subscriber)
+    message.extra_headers["Message-ID"] = message_id(batch)
+    return message
 
 
 def _message(subject, to, template, context, subscriber) -> EmailMultiAlternatives:

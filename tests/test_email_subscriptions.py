@@ -320,6 +320,34 @@ def test_updates_are_batched_into_one_email_per_few_minutes_in_order(
     assert "First." not in text
 
 
+def test_an_email_sent_again_after_its_worker_died_carries_the_same_message_id(
+    inbox, story, editor, on_commit, monkeypatch, settings
+):
+    """The window SMTP leaves open: the server took the message, then the worker died before
+    marking the batch sent. The next worker sends it again, as the same message."""
+    subscribed(story)
+    start = now()
+    with time_machine.travel(start, tick=False):
+        on_commit(story, "First.", by=editor)
+        with monkeypatch.context() as dies:
+            dies.setattr(EmailBatch, "sent", lambda batch, worker, update_ids: None)
+            run_worker()
+        assert len(inbox.to(READER)) == 1
+    with time_machine.travel(start + timedelta(seconds=settings.EMAIL_CLAIM_SECONDS + 2)):
+        run_worker()  # its hold ran out: taken over
+    with time_machine.travel(start + timedelta(minutes=10), tick=False):
+        on_commit(story, "Second.", by=editor)
+        run_worker()
+
+    first, again, second = inbox.to(READER)
+    assert first["Subject"] == again["Subject"]
+    assert first["Message-ID"] == again["Message-ID"]
+    assert first["Message-ID"].endswith("@live.example.com>")
+    assert "UPDATE 2" in second["Subject"]
+    assert second["Message-ID"] != first["Message-ID"]
+    assert EmailBatch.objects.filter(status=EmailBatch.Status.SENT).count() == 2
+
+
 def test_a_retracted_update_is_not_sent_and_an_edited_one_goes_as_it_reads_now(
     inbox, story, editor, on_commit
 ):
