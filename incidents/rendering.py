@@ -6,6 +6,7 @@ tests/test_rendering_xss.py guards it with a corpus of known attack vectors.
 """
 
 import re
+import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from functools import partial
@@ -142,16 +143,32 @@ def _set_rel(attrs, new=False):
 _BARE_URL_RE = build_url_re(protocols=["http", "https"])
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[
-        partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, url_re=_BARE_URL_RE)
-    ],
-)
+def _new_cleaner() -> bleach.Cleaner:
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[
+            partial(
+                LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, url_re=_BARE_URL_RE
+            )
+        ],
+    )
+
+
+# bleach's Cleaner keeps its HTML parser's state between calls, so it is not thread-safe (its own
+# docstring: "Create a separate cleaner per thread!"): two renders at once (a preview and a save
+# in one server process) broke each other with a 500. One cleaner per thread.
+_cleaners = threading.local()
+
+
+def _cleaner() -> bleach.Cleaner:
+    cleaner = getattr(_cleaners, "cleaner", None)
+    if cleaner is None:
+        cleaner = _cleaners.cleaner = _new_cleaner()
+    return cleaner
 
 
 # --- bounded work ----------------------------------------------------------------------------
@@ -302,7 +319,7 @@ def render_markdown(source: str) -> str:
         extension_configs=MARKDOWN_EXTENSION_CONFIGS,
         output_format="html",
     )
-    html = _cleaner.clean(html).strip()
+    html = _cleaner().clean(html).strip()
     return _CARD_PLACE.sub(lambda place: cards[int(place.group(1))], html) if cards else html
 
 

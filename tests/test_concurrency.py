@@ -8,7 +8,9 @@ import pytest
 from django.db import close_old_connections, connection
 
 from incidents.models import Change, StaleRevision
+from incidents.rendering import render_markdown
 from tests.conftest import make_story, make_user
+from tests.test_rendering_xss import MARKDOWN, RAW_HTML
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,3 +104,28 @@ def test_a_chain_of_edits_from_fresh_revisions_keeps_every_text():
     assert update.revision == 7
     kept = list(update.revisions.order_by("revision").values_list("revision", flat=True))
     assert kept == [1, 2, 3, 4, 5, 6]
+
+
+def test_renders_at_the_same_moment_in_many_threads_each_give_the_one_safe_html():
+    """A server process renders Markdown on several threads at once (a preview and a save, two
+    editors). Each render must give what it gives alone: bleach's cleaner keeps its parser's
+    state, and one shared between threads broke renders with IndexError, a 500 on the desk."""
+    bodies = [
+        "\n\n".join(source for _, source in RAW_HTML + MARKDOWN),
+        "**bold _both* ends_** <b><i>misnested</b></i> <p>open <div>block</p></div> " * 40,
+        "> quote with [a link](https://example.com) and `code` and <a href=x>raw</a>\n\n" * 30,
+    ]
+    alone = [render_markdown(body) for body in bodies]
+    wrong = []
+
+    def render(i):
+        for n in range(30):
+            which = (i + n) % len(bodies)
+            if render_markdown(bodies[which]) != alone[which]:
+                wrong.append(which)
+
+    errors = run_together(8, render)
+
+    assert all(alone)
+    assert errors == []
+    assert wrong == []
