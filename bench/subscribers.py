@@ -19,9 +19,9 @@ Prints one JSON line.
 """
 
 import argparse
-import base64
+import functools
 import json
-import os
+import secrets
 import statistics
 import time
 
@@ -70,26 +70,24 @@ def webhooks_listening(on: bool) -> None:
     cache.delete(ACTIVE_KEY)  # as Webhook.create and remove do
 
 
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+@functools.cache
+def vapid_keys() -> dict[str, str]:
+    """One key pair for the whole run: the site's, and (its public half being a P-256 point in
+    the same encoding) each benchmark browser's own key."""
+    from liveblog.vapid import new_keys
+
+    return new_keys("mailto:bench@example.com")
 
 
 def add_push_subscriptions(story, count: int) -> None:
     """Browsers subscribed to every update, as PushSubscription.subscribe leaves them (no push
     service is called here: no worker runs)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
     from django.core.cache import cache
 
     from incidents.models import PushSubscription
     from incidents.models.push import any_key
 
-    point = (
-        ec.generate_private_key(ec.SECP256R1())
-        .public_key()
-        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    )
-    keys = {"p256dh": b64(point), "auth": b64(os.urandom(16))}
+    keys = {"p256dh": vapid_keys()["VAPID_PUBLIC_KEY"], "auth": secrets.token_urlsafe(16)}
     PushSubscription.objects.bulk_create(
         (
             PushSubscription(
@@ -105,15 +103,11 @@ def add_push_subscriptions(story, count: int) -> None:
     cache.delete(any_key(story.pk))  # as subscribing does
 
 
-def push_on(on: bool, keys={}) -> None:  # noqa: B006 (one key pair for the whole run)
+def push_on(on: bool) -> None:
     """The site's VAPID keys set (push on) or cleared (push off, as without keys)."""
     from django.conf import settings
 
-    from liveblog.vapid import new_keys
-
-    if not keys:
-        keys.update(new_keys("mailto:bench@example.com"))
-    for name, value in keys.items():
+    for name, value in vapid_keys().items():
         setattr(settings, name, value if on else "")
 
 

@@ -36,7 +36,6 @@ from incidents import queueing
 from incidents.models import Change, PushDelivery, PushSubscription, Update, story_changed
 from incidents.models.push import any_key, check_endpoint
 from incidents.outbound import opener
-from incidents.queueing import sweep_later, sweep_now
 from incidents.rendering import first_sentence
 
 BATCH = 50  # deliveries per `deliver` task
@@ -116,7 +115,7 @@ def fan_out(story_pk: int, sequence: int) -> int:
     for start in range(0, len(waiting), BATCH):
         deliver.enqueue(waiting[start : start + BATCH])
     requeue_overdue()
-    sweep_later(sweep, SWEEP_KEY)
+    queueing.sweep_later(sweep, SWEEP_KEY)
     return len(waiting)
 
 
@@ -125,7 +124,7 @@ def sweep() -> int:
     """Deliveries whose task was lost are queued again; while any delivery waits, look again
     later (incidents/queueing.py). Returns how many were queued again."""
     waiting = PushDelivery.objects.filter(status=PushDelivery.Status.PENDING)
-    return sweep_now(sweep, SWEEP_KEY, requeue_overdue, waiting)
+    return queueing.sweep_now(sweep, SWEEP_KEY, requeue_overdue, waiting)
 
 
 def requeue_overdue() -> int:
